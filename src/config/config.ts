@@ -1,0 +1,231 @@
+/** The one place configuration is read: ENGRAM_* environment variables over an optional YAML file, parsed by one zod schema. */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
+const url = z.string().url();
+
+/** Each leaf: its dotted config path, the env var that sets it, and its schema. Env wins over YAML. */
+const fields = {
+  port: { env: "ENGRAM_PORT", yaml: "server.port", schema: port.default(8765) },
+  host: { env: "ENGRAM_HOST", yaml: "server.host", schema: z.string().min(1).default("127.0.0.1") },
+  dataDir: { env: "ENGRAM_DATA_DIR", yaml: "memory.persistent.data_dir", schema: z.string().min(1).default("./data") },
+  databaseUrl: {
+    env: "ENGRAM_DATABASE_URL",
+    yaml: "memory.persistent.connection_string",
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+  },
+  provider: {
+    env: "ENGRAM_DATABASE_PROVIDER",
+    yaml: "memory.persistent.provider",
+    schema: z.enum(["postgresql", "postgres", "pglite", "embedded"]).optional(),
+  },
+  userIsolation: {
+    env: "ENGRAM_USER_ISOLATION",
+    yaml: "memory.persistent.user_isolation",
+    // Engram always isolates users; accept the MUXI key, refuse to pretend it can be turned off.
+    schema: bool.default(true).refine((v) => v, "user isolation is always on in Engram; remove the key or set it to true"),
+  },
+  poolSize: { env: "ENGRAM_DB_POOL_SIZE", yaml: "memory.persistent.pool_size", schema: positiveInt.max(200).default(10) },
+  sessionTimeout: { env: "ENGRAM_SESSION_TIMEOUT", yaml: "memory.session_timeout", schema: positiveInt.default(3600) },
+  adminKey: { env: "ENGRAM_ADMIN_KEY", yaml: "auth.admin_key", schema: z.string().min(16, "must be at least 16 characters").optional() },
+  authMode: { env: "ENGRAM_AUTH_MODE", yaml: "auth.mode", schema: z.enum(["keys", "local_open"]).default("keys") },
+  logLevel: {
+    env: "ENGRAM_LOG_LEVEL",
+    yaml: "log.level",
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  },
+  bodyLimit: { env: "ENGRAM_BODY_LIMIT", yaml: "limits.body_bytes", schema: positiveInt.default(1024 * 1024) },
+  maxTextLength: { env: "ENGRAM_MAX_TEXT_LENGTH", yaml: "limits.text_chars", schema: positiveInt.default(16_000) },
+  embeddingsUrl: { env: "ENGRAM_EMBEDDINGS_URL", yaml: "embeddings.url", schema: url.optional() },
+  embeddingsModel: { env: "ENGRAM_EMBEDDINGS_MODEL", yaml: "embeddings.model", schema: z.string().min(1).optional() },
+  embeddingsApiKey: { env: "ENGRAM_EMBEDDINGS_API_KEY", yaml: "embeddings.api_key", schema: z.string().optional() },
+  embeddingsDimensions: { env: "ENGRAM_EMBEDDINGS_DIMENSIONS", yaml: "embeddings.dimensions", schema: positiveInt.max(16000).optional() },
+  embeddingsBatchSize: { env: "ENGRAM_EMBEDDINGS_BATCH_SIZE", yaml: "embeddings.batch_size", schema: positiveInt.max(256).default(32) },
+  embeddingsCacheSize: { env: "ENGRAM_EMBEDDINGS_CACHE_SIZE", yaml: "embeddings.cache_size", schema: z.coerce.number().int().min(0).default(2000) },
+  llmUrl: { env: "ENGRAM_LLM_URL", yaml: "llm.url", schema: url.optional() },
+  llmModel: { env: "ENGRAM_LLM_MODEL", yaml: "llm.model", schema: z.string().min(1).optional() },
+  llmApiKey: { env: "ENGRAM_LLM_API_KEY", yaml: "llm.api_key", schema: z.string().optional() },
+  llmTimeoutMs: { env: "ENGRAM_LLM_TIMEOUT_MS", yaml: "llm.timeout_ms", schema: positiveInt.default(30_000) },
+  efSearch: { env: "ENGRAM_HNSW_EF_SEARCH", yaml: "search.ef_search", schema: positiveInt.max(1000).default(100) },
+} as const;
+
+type Fields = typeof fields;
+type Raw = { [K in keyof Fields]: z.output<Fields[K]["schema"]> };
+
+export interface EmbeddingsConfig {
+  /** "builtin": the bundled USE-lite model in a worker thread; "openai": any OpenAI-compatible /v1/embeddings endpoint. */
+  provider: "builtin" | "openai";
+  url?: string;
+  model?: string;
+  apiKey?: string;
+  dimensions?: number;
+  batchSize: number;
+  cacheSize: number;
+}
+
+export interface LlmConfig {
+  url: string;
+  model: string;
+  apiKey?: string;
+  timeoutMs: number;
+}
+
+export type DatabaseConfig = { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string; poolSize: number };
+
+export interface Config {
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  adminKey?: string;
+  authMode: "keys" | "local_open";
+  logLevel: Raw["logLevel"];
+  limits: { bodyBytes: number; textChars: number };
+  embeddings: EmbeddingsConfig;
+  llm?: LlmConfig;
+  sessionTimeoutSeconds: number;
+  search: { efSearch: number };
+  /** The YAML file that was read, if any. */
+  configFile?: string;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+function getPath(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split(".")) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** `${{ secrets.NAME }}` (MUXI's form) and `${NAME}` are taken from the environment; a missing one is an error. */
+function interpolate(value: unknown, where: string, env: Env): unknown {
+  if (typeof value === "string") {
+    return value.replace(/\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, a, b) => {
+      const name = (a ?? b) as string;
+      const v = env[name];
+      if (v === undefined) throw new ConfigError(`${where}: environment variable ${name} is not set`);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, `${where}[${i}]`, env));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolate(v, where ? `${where}.${k}` : k, env)]),
+    );
+  }
+  return value;
+}
+
+function readYaml(env: Env, cwd: string): { file?: string; doc: unknown } {
+  const explicit = env.ENGRAM_CONFIG;
+  const file = explicit ? resolve(cwd, explicit) : resolve(cwd, "engram.yaml");
+  if (!existsSync(file)) {
+    if (explicit) throw new ConfigError(`ENGRAM_CONFIG: file not found: ${file}`);
+    return { doc: {} };
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, "utf8")) ?? {};
+  } catch (err) {
+    throw new ConfigError(`${file}: invalid YAML: ${(err as Error).message}`);
+  }
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new ConfigError(`${file}: top level must be a mapping`);
+  return { file, doc: interpolate(doc, "", env) };
+}
+
+/** Parses configuration once. Throws ConfigError naming the env var or YAML key of the first bad value. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const { file, doc } = readYaml(env, cwd);
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, field] of Object.entries(fields)) {
+    const fromEnv = env[field.env];
+    const useEnv = fromEnv !== undefined && fromEnv !== "";
+    const input = useEnv ? fromEnv : getPath(doc, field.yaml);
+    const parsed = (field.schema as z.ZodType).safeParse(input);
+    if (parsed.success) {
+      raw[key] = parsed.data;
+    } else {
+      const where = useEnv ? field.env : `${field.yaml} in ${file ?? "engram.yaml"}`;
+      problems.push(`${where}: ${parsed.error.issues.map((i) => i.message).join("; ")} (got ${JSON.stringify(input)})`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  return assemble(raw as Raw, file);
+}
+
+function assemble(r: Raw, configFile: string | undefined): Config {
+  const wantsPostgres = r.provider === "postgresql" || r.provider === "postgres";
+  if (wantsPostgres && !r.databaseUrl) {
+    throw new ConfigError(
+      "memory.persistent.provider is postgresql but no connection string is set (memory.persistent.connection_string or ENGRAM_DATABASE_URL)",
+    );
+  }
+  const embedded = r.provider === "pglite" || r.provider === "embedded";
+  const database: DatabaseConfig =
+    r.databaseUrl && !embedded
+      ? { kind: "postgres", url: r.databaseUrl, poolSize: r.poolSize }
+      : { kind: "pglite", dataDir: resolve(r.dataDir) };
+
+  if (r.embeddingsUrl && !r.embeddingsModel) {
+    throw new ConfigError("ENGRAM_EMBEDDINGS_MODEL (embeddings.model) is required when ENGRAM_EMBEDDINGS_URL is set");
+  }
+  if (r.llmUrl && !r.llmModel) throw new ConfigError("ENGRAM_LLM_MODEL (llm.model) is required when ENGRAM_LLM_URL is set");
+
+  const embeddings: EmbeddingsConfig = {
+    provider: r.embeddingsUrl ? "openai" : "builtin",
+    batchSize: r.embeddingsBatchSize,
+    cacheSize: r.embeddingsCacheSize,
+    ...(r.embeddingsUrl ? { url: r.embeddingsUrl } : {}),
+    ...(r.embeddingsModel ? { model: r.embeddingsModel } : {}),
+    ...(r.embeddingsApiKey ? { apiKey: r.embeddingsApiKey } : {}),
+    ...(r.embeddingsDimensions ? { dimensions: r.embeddingsDimensions } : {}),
+  };
+
+  if (r.authMode === "local_open" && !isLoopback(r.host)) {
+    throw new ConfigError(
+      `ENGRAM_AUTH_MODE: local_open accepts requests without a key and is only allowed on a loopback bind (ENGRAM_HOST is ${r.host})`,
+    );
+  }
+
+  return {
+    port: r.port,
+    host: r.host,
+    database,
+    authMode: r.authMode,
+    logLevel: r.logLevel,
+    limits: { bodyBytes: r.bodyLimit, textChars: r.maxTextLength },
+    embeddings,
+    sessionTimeoutSeconds: r.sessionTimeout,
+    search: { efSearch: r.efSearch },
+    ...(r.adminKey ? { adminKey: r.adminKey } : {}),
+    ...(r.llmUrl && r.llmModel
+      ? { llm: { url: r.llmUrl, model: r.llmModel, timeoutMs: r.llmTimeoutMs, ...(r.llmApiKey ? { apiKey: r.llmApiKey } : {}) } }
+      : {}),
+    ...(configFile ? { configFile } : {}),
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The env vars this module reads, for `engram --help` and the docs. */
+export const CONFIG_KEYS: ReadonlyArray<{ env: string; yaml: string }> = Object.values(fields).map((f) => ({
+  env: f.env,
+  yaml: f.yaml,
+}));

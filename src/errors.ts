@@ -1,0 +1,105 @@
+/** Typed errors thrown by services; only the HTTP layer (src/http/errors.ts) turns them into status codes. */
+
+export const ERROR_CODES = [
+  "bad_request",
+  "validation_error",
+  "invalid_json",
+  "payload_too_large",
+  "unsupported_media_type",
+  "unauthorized",
+  "invalid_api_key",
+  "key_expired",
+  "key_revoked",
+  "forbidden",
+  "insufficient_scope",
+  "user_mismatch",
+  "not_found",
+  "user_not_found",
+  "tenant_not_found",
+  "key_not_found",
+  "memory_not_found",
+  "session_not_found",
+  "app_not_found",
+  "route_not_found",
+  "method_not_allowed",
+  "conflict",
+  "user_exists",
+  "tenant_exists",
+  "app_exists",
+  "session_expired",
+  "app_paused",
+  "confirmation_required",
+  "llm_not_configured",
+  "llm_unavailable",
+  "embeddings_unavailable",
+  "rate_limited",
+  "not_ready",
+  "internal_error",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Every code has exactly one status; the `satisfies` makes a new code without a status a type error. */
+export const codeToStatus = {
+  bad_request: 400,
+  validation_error: 400,
+  invalid_json: 400,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unauthorized: 401,
+  invalid_api_key: 401,
+  key_expired: 401,
+  key_revoked: 401,
+  forbidden: 403,
+  insufficient_scope: 403,
+  user_mismatch: 403,
+  not_found: 404,
+  user_not_found: 404,
+  tenant_not_found: 404,
+  key_not_found: 404,
+  memory_not_found: 404,
+  session_not_found: 404,
+  app_not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  user_exists: 409,
+  tenant_exists: 409,
+  app_exists: 409,
+  session_expired: 410,
+  app_paused: 403,
+  confirmation_required: 400,
+  llm_not_configured: 422,
+  llm_unavailable: 502,
+  embeddings_unavailable: 502,
+  rate_limited: 429,
+  not_ready: 503,
+  internal_error: 500,
+} as const satisfies Record<ErrorCode, number>;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  /** Dotted path of the offending request field, when there is one. */
+  readonly field: string | undefined;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, opts: { field?: string; details?: unknown; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.field = opts.field;
+    this.details = opts.details;
+  }
+
+  get status(): number {
+    return codeToStatus[this.code];
+  }
+}
+
+export function notFound(code: ErrorCode & `${string}_not_found`, what: string, id: string): AppError {
+  return new AppError(code, `${what} '${id}' not found`);
+}
+
+export function validation(field: string, message: string): AppError {
+  return new AppError("validation_error", `${field}: ${message}`, { field });
+}
