@@ -1,0 +1,118 @@
+/** Embedded driver: PGlite (PostgreSQL in WASM) with pgvector, on a locked data dir, with fsync on. */
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
+import { type Db, DbError, type Queryable, userScopePreamble } from "./db.js";
+import { DataDirLock } from "./lockfile.js";
+
+/**
+ * PGlite's default start parameters, less `-F` (which turns fsync off). Keep in step with
+ * PGlite's `defaultStartParams` when upgrading the pinned version.
+ */
+const START_PARAMS = [
+  "--single",
+  "-O",
+  "-j",
+  "-c",
+  "search_path=public",
+  "-c",
+  "exit_on_error=false",
+  "-c",
+  "log_checkpoints=false",
+  "-c",
+  "max_worker_processes=0",
+  "-c",
+  "max_parallel_workers=0",
+  "-c",
+  "max_parallel_workers_per_gather=0",
+  "-c",
+  "io_method=sync",
+  "-c",
+  "max_parallel_maintenance_workers=0",
+  "-c",
+  "fsync=on",
+];
+
+interface PgliteQueryable {
+  query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+function wrap(target: PgliteQueryable): Queryable {
+  return {
+    async query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+      try {
+        return (await target.query<R>(sql, [...params])).rows;
+      } catch (err) {
+        throw new DbError(err, sql);
+      }
+    },
+    async exec(sql: string): Promise<void> {
+      try {
+        await target.exec(sql);
+      } catch (err) {
+        throw new DbError(err, sql);
+      }
+    },
+  };
+}
+
+export class PgliteDb implements Db {
+  readonly kind = "pglite";
+  private readonly q: Queryable;
+
+  private constructor(
+    private readonly pg: PGlite,
+    readonly lock: DataDirLock | undefined,
+  ) {
+    this.q = wrap(pg);
+  }
+
+  /** Opens (creating if needed) the data dir; `dataDir` undefined means in memory, for tests and tools. */
+  static async open(dataDir: string | undefined): Promise<PgliteDb> {
+    let lock: DataDirLock | undefined;
+    if (dataDir) {
+      mkdirSync(dataDir, { recursive: true });
+      lock = DataDirLock.acquire(dataDir);
+    }
+    try {
+      const pg = await PGlite.create({
+        ...(dataDir ? { dataDir: `${dataDir}/pgdata` } : {}),
+        extensions: { vector },
+        startParams: START_PARAMS,
+      });
+      return new PgliteDb(pg, lock);
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
+  }
+
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+    return this.q.query<R>(sql, params);
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.q.exec(sql);
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.pg.transaction((tx) => fn(wrap(tx)));
+  }
+
+  withUser<T>(userId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const preamble = userScopePreamble(userId);
+    return this.pg.transaction(async (tx) => {
+      await tx.exec(preamble);
+      return fn(wrap(tx));
+    });
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (!this.pg.closed) await this.pg.close();
+    } finally {
+      this.lock?.release();
+    }
+  }
+}

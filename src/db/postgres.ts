@@ -1,0 +1,94 @@
+/** Server driver: node-postgres Pool against PostgreSQL 15+ with pgvector. */
+import pg from "pg";
+import { connectionSettings, type Db, DbError, type Queryable, userScopePreamble } from "./db.js";
+
+interface PgClientLike {
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+function wrap(client: PgClientLike): Queryable {
+  return {
+    async query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+      try {
+        return (await client.query(sql, [...params])).rows as R[];
+      } catch (err) {
+        throw new DbError(err, sql);
+      }
+    },
+    async exec(sql: string): Promise<void> {
+      try {
+        // No parameters: node-postgres uses the simple protocol, which takes several statements.
+        await client.query(sql);
+      } catch (err) {
+        throw new DbError(err, sql);
+      }
+    },
+  };
+}
+
+export class PostgresDb implements Db {
+  readonly kind = "postgres";
+  private readonly q: Queryable;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    efSearch: number,
+  ) {
+    // Every new connection gets the HNSW settings once, instead of on every request.
+    const settings = connectionSettings(efSearch);
+    pool.on("connect", (client) => {
+      client.query(settings).catch(() => {
+        // pgvector is not loaded before the first migration; the settings are placeholders until then and take effect after.
+      });
+    });
+    this.q = wrap(pool);
+  }
+
+  static open(url: string, poolSize: number, efSearch: number): PostgresDb {
+    const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
+    // An idle client that errors (server restart) must not crash the process; the pool drops it.
+    pool.on("error", () => {});
+    return new PostgresDb(pool, efSearch);
+  }
+
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+    return this.q.query<R>(sql, params);
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.q.exec(sql);
+  }
+
+  private async inTransaction<T>(preamble: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      // BEGIN and the RLS settings travel in one simple-protocol round trip.
+      await client.query(`BEGIN; ${preamble}`);
+      const result = await fn(wrap(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      try {
+        await client.query("ROLLBACK");
+      } catch {
+        broken = true; // the connection is unusable; discard it rather than return it to the pool
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.inTransaction("", fn);
+  }
+
+  withUser<T>(userId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.inTransaction(userScopePreamble(userId), fn);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
