@@ -1,0 +1,125 @@
+/** Assembles the HTTP app: middleware, feature routes, OpenAPI document, health, and the one error handler. */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { AppError } from "../errors.js";
+import { newId } from "../ids.js";
+import { registerIdentityRoutes } from "../identity/routes.js";
+import { registerMemoryRoutes } from "../memories/routes.js";
+import { authenticate } from "./auth.js";
+import type { App, AppEnv, Services } from "./context.js";
+import { errorBody, fromZod, toAppError } from "./errors.js";
+import { registerHealthRoutes } from "./health.js";
+
+export const VERSION = "0.1.0";
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+const requestId: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const given = c.req.header("x-request-id");
+  const id = given && REQUEST_ID.test(given) ? given : newId("req");
+  c.set("requestId", id);
+  c.header("X-Request-Id", id);
+  await next();
+};
+
+/**
+ * The documents we started from send JSON with curl's `-d` and no Content-Type (curl then says
+ * application/x-www-form-urlencoded). The API takes only JSON, so such bodies are read as JSON.
+ */
+const jsonByDefault: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const method = c.req.method;
+  if (method === "POST" || method === "PUT" || method === "PATCH" || method === "DELETE") {
+    const type = c.req.header("content-type");
+    if (!type || /^application\/x-www-form-urlencoded\b/i.test(type) || /^text\/plain\b/i.test(type)) {
+      const headers = new Headers(c.req.raw.headers);
+      headers.set("content-type", "application/json");
+      const raw = c.req.raw;
+      c.req.raw = new Request(raw.url, {
+        method,
+        headers,
+        body: raw.body,
+        signal: raw.signal,
+        // Node's fetch needs this to forward a streamed body.
+        duplex: "half",
+      } as RequestInit);
+    }
+  }
+  await next();
+};
+
+const logRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const start = performance.now();
+  await next();
+  const ms = Math.round((performance.now() - start) * 10) / 10;
+  const status = c.res.status;
+  // Method, path and status only: headers and bodies may carry keys and users' text.
+  c.var.services.log[status >= 500 ? "error" : "info"](
+    { req_id: c.var.requestId, method: c.req.method, path: c.req.path, status, ms },
+    "request",
+  );
+};
+
+export function createApp(services: Services): App {
+  const app: App = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw fromZod(result.error, result.target === "json" ? undefined : result.target);
+    },
+  });
+
+  app.use("*", requestId);
+  app.use("*", async (c, next) => {
+    c.set("services", services);
+    await next();
+  });
+  app.use("*", logRequests);
+  app.use("*", jsonByDefault);
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: services.config.limits.bodyBytes,
+      onError: () => {
+        throw new AppError("payload_too_large", `body: larger than the limit of ${services.config.limits.bodyBytes} bytes`, {
+          field: "body",
+        });
+      },
+    }),
+  );
+  app.use("/v1/*", authenticate);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An Engram API key (ek_admin_…, ek_client_…, ek_user_…). X-Api-Key and X-Muxi-Client-Key work too.",
+  });
+
+  registerHealthRoutes(app);
+  registerIdentityRoutes(app);
+  registerMemoryRoutes(app);
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Engram",
+      version: VERSION,
+      description: "Self-hosted, multi-user memory server for AI agents. Every key acts for one principal; RLS isolates users.",
+    },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+
+  app.notFound((c) => {
+    const err = new AppError("route_not_found", `no route for ${c.req.method} ${c.req.path}`);
+    return c.json(errorBody(c, err), 404);
+  });
+
+  app.onError((thrown, c) => {
+    const err = toAppError(thrown);
+    if (err.status >= 500) {
+      c.var.services?.log.error({ req_id: c.var.requestId, err: thrown }, "request failed");
+    }
+    return c.json(errorBody(c, err), err.status as 400);
+  });
+
+  return app;
+}

@@ -1,0 +1,51 @@
+/** The one error body and the one place errors become HTTP responses. */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ZodError } from "zod";
+import { DbError } from "../db/db.js";
+import { AppError, type ErrorCode } from "../errors.js";
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; request_id: string; field?: string };
+}
+
+export function errorBody(c: Context, err: AppError): ErrorBody {
+  return {
+    error: {
+      code: err.code,
+      message: err.message,
+      request_id: (c.get("requestId" as never) as string | undefined) ?? "",
+      ...(err.field ? { field: err.field } : {}),
+    },
+  };
+}
+
+/** Turns a zod failure into a validation error naming the first offending field, e.g. `filters.limit`. */
+export function fromZod(error: ZodError, where?: string): AppError {
+  const issue = error.issues[0];
+  const path = issue?.path.map(String).join(".") ?? "";
+  const field = [where, path].filter(Boolean).join(".") || "body";
+  let message = issue?.message ?? "invalid";
+  if (issue?.code === "invalid_type" && /received undefined/.test(message)) message = "is required";
+  else if (issue?.code === "unrecognized_keys") message = `unknown field(s): ${(issue.keys ?? []).join(", ")}`;
+  return new AppError("validation_error", `${field}: ${message}`, { field, details: error.issues.slice(0, 5) });
+}
+
+/** Classifies anything thrown into the stable error codes; unknown failures become a logged 500 without detail. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new AppError("payload_too_large", "request body is too large");
+    if (err.status === 400 && /JSON/i.test(err.message)) {
+      return new AppError("invalid_json", "body: malformed JSON", { field: "body" });
+    }
+    if (err.status === 400) return new AppError("bad_request", err.message || "bad request");
+    if (err.status === 401) return new AppError("unauthorized", err.message || "unauthorized");
+    if (err.status === 404) return new AppError("route_not_found", "no such route");
+  }
+  if (err instanceof DbError && err.code === "22P02") {
+    // invalid_text_representation: a value the database could not parse, e.g. a malformed timestamp.
+    return new AppError("validation_error", "a value could not be parsed", { cause: err });
+  }
+  return new AppError("internal_error", "internal error", { cause: err });
+}

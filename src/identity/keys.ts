@@ -1,0 +1,57 @@
+/** API key material: generation, hashing, and the constant-time check. Secrets exist only in the response that creates them. */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+export const KEY_KINDS = ["admin", "client", "user"] as const;
+export type KeyKind = (typeof KEY_KINDS)[number];
+
+export const SCOPES = ["memories:read", "memories:write", "sessions:read", "sessions:write"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** 32 base62 characters: about 190 bits of randomness. */
+function secret(): string {
+  let out = "";
+  // Rejection sampling keeps every character uniformly distributed.
+  while (out.length < 32) {
+    for (const b of randomBytes(48)) {
+      if (b < 248 && out.length < 32) out += BASE62[b % 62];
+    }
+  }
+  return out;
+}
+
+export interface NewKey {
+  /** The full key, shown once. */
+  plaintext: string;
+  /** Visible part kept in the database, enough to tell keys apart in a list. */
+  prefix: string;
+  hash: string;
+}
+
+/** Keys read `ek_<kind>_<secret>`: the kind is visible, so a leaked key's power is obvious at a glance. */
+export function generateKey(kind: KeyKind): NewKey {
+  const plaintext = `ek_${kind}_${secret()}`;
+  return { plaintext, prefix: plaintext.slice(0, `ek_${kind}_`.length + 6), hash: hashKey(plaintext) };
+}
+
+export function hashKey(plaintext: string): string {
+  return createHash("sha256").update(plaintext, "utf8").digest("hex");
+}
+
+/** Compares a presented key's hash with a stored one without leaking where they differ. */
+export function hashesMatch(a: string, b: string): boolean {
+  const x = Buffer.from(a, "hex");
+  const y = Buffer.from(b, "hex");
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function kindOfKey(plaintext: string): KeyKind | undefined {
+  const m = /^ek_(admin|client|user)_[0-9A-Za-z]{32}$/.exec(plaintext);
+  return m ? (m[1] as KeyKind) : undefined;
+}
+
+export function prefixOf(plaintext: string): string {
+  const kind = kindOfKey(plaintext) ?? "user";
+  return plaintext.slice(0, `ek_${kind}_`.length + 6);
+}

@@ -1,0 +1,106 @@
+/** Request and response shapes of users, tenants and keys: the one definition behind types, validation and OpenAPI. */
+import { z } from "@hono/zod-openapi";
+import { KEY_KINDS, SCOPES } from "./keys.js";
+
+/** Opaque ids: letters, digits and `_ . : @ + -`; never a pattern or wildcard (mem0's `"*"` returned every user). */
+export const UserIdSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(128, "must be at most 128 characters")
+  .regex(/^[A-Za-z0-9_.:@+-]+$/, "may contain only letters, digits and _ . : @ + -")
+  .openapi({ example: "tenant_a:user_1" });
+
+export const TenantIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lower-case letters, digits, _ or -, starting with a letter or digit")
+  .openapi({ example: "acme" });
+
+const Timestamp = z.string().openapi({ format: "date-time", example: "2026-01-08T10:00:00.000Z" });
+
+export const UserSchema = z
+  .object({
+    user_id: z.string(),
+    tenant: z.string(),
+    name: z.string().nullable(),
+    email: z.string().nullable(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    last_active_at: Timestamp.nullable(),
+    memory_count: z.number().int().optional(),
+  })
+  .openapi("User");
+export type User = z.infer<typeof UserSchema>;
+
+export const ScopeSchema = z.enum(SCOPES);
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string().openapi({ example: "key_01jh8x0000abcdefghjkmnpqrs" }),
+    kind: z.enum(KEY_KINDS),
+    name: z.string().nullable(),
+    prefix: z.string().openapi({ description: "The visible start of the key", example: "ek_user_a1B2c3" }),
+    tenant: z.string().nullable(),
+    user_id: z.string().nullable(),
+    scopes: z.array(z.string()),
+    expires_at: Timestamp.nullable(),
+    revoked_at: Timestamp.nullable(),
+    last_used_at: Timestamp.nullable(),
+    created_at: Timestamp,
+  })
+  .openapi("ApiKey");
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+export const CreatedKeySchema = z
+  .object({
+    api_key: z.string().openapi({ description: "The key itself. Shown once: store it now." }),
+    key: ApiKeySchema,
+  })
+  .openapi("CreatedKey");
+
+const Email = z.string().max(320).regex(/^[^\s@]+@[^\s@]+$/, "must be an email address");
+
+export const CreateUserBody = z
+  .object({
+    user_id: UserIdSchema,
+    name: z.string().max(200).optional(),
+    email: Email.optional(),
+    tenant: TenantIdSchema.optional().openapi({ description: "Defaults to `default`" }),
+  })
+  .strict()
+  .openapi("CreateUser");
+
+export const UpdateUserBody = z
+  .object({ name: z.string().max(200).nullable().optional(), email: Email.nullable().optional() })
+  .strict()
+  .openapi("UpdateUser");
+
+export const CreateKeyBody = z
+  .object({
+    name: z.string().max(200).optional(),
+    scopes: z.array(ScopeSchema).min(1).optional().openapi({ description: "Defaults to every scope" }),
+    expires_at: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .openapi("CreateKey");
+
+export const CreateTenantBody = z
+  .object({ id: TenantIdSchema, name: z.string().max(200).optional() })
+  .strict()
+  .openapi("CreateTenant");
+
+export const TenantSchema = z
+  .object({ id: z.string(), name: z.string(), created_at: Timestamp })
+  .openapi("Tenant");
+export type Tenant = z.infer<typeof TenantSchema>;
+
+export const MeSchema = z
+  .object({
+    kind: z.enum([...KEY_KINDS, "open"]),
+    key_id: z.string().nullable(),
+    tenant: z.string().nullable(),
+    user_id: z.string().nullable().openapi({ description: "The user this request acts as, if any" }),
+    scopes: z.array(z.string()),
+  })
+  .openapi("Me");

@@ -1,0 +1,140 @@
+/** REST routes for memories under /v1/memories: thin adapters over MemoryService. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { AppError } from "../errors.js";
+import { actorFor } from "../http/auth.js";
+import type { App } from "../http/context.js";
+import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
+import {
+  AddMemoryBody,
+  ListQuery,
+  MemoryListResponse,
+  MemorySchema,
+  SearchBody,
+  SearchResponse,
+  UpdateMemoryBody,
+} from "./schemas.js";
+
+const tags = ["memories"];
+const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: "mem_01jh8x0000abcdefghjkmnpqrs" }) });
+
+export function registerMemoryRoutes(app: App): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/memories",
+      tags,
+      security,
+      summary: "Add a memory",
+      request: { body: jsonBody(AddMemoryBody) },
+      responses: { 201: jsonResponse(MemorySchema, "The stored memory"), ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:write");
+      const memory = await c.var.services.memories.add(actor, c.req.valid("json"));
+      return c.json(memory, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/memories",
+      tags,
+      security,
+      summary: "List memories, newest first",
+      request: { query: ListQuery },
+      responses: { 200: jsonResponse(MemoryListResponse, "A page of memories"), ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:read");
+      return c.json(await c.var.services.memories.list(actor, c.req.valid("query")), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/memories",
+      tags,
+      security,
+      summary: "Delete all of the caller's memories (needs ?confirm=true)",
+      request: { query: z.object({ confirm: z.enum(["true", "false"]).optional() }) },
+      responses: { 200: jsonResponse(z.object({ deleted: z.number().int() }), "How many were deleted"), ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:write");
+      if (c.req.valid("query").confirm !== "true") {
+        throw new AppError("confirmation_required", "confirm: deleting every memory needs ?confirm=true", { field: "confirm" });
+      }
+      return c.json(await c.var.services.memories.deleteAll(actor), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/memories/search",
+      tags,
+      security,
+      summary: "Search memories by meaning",
+      request: { body: jsonBody(SearchBody) },
+      responses: { 200: jsonResponse(SearchResponse, "Best matches first"), ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:read");
+      const results = await c.var.services.memories.search(actor, c.req.valid("json"));
+      return c.json({ results }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/memories/{id}",
+      tags,
+      security,
+      summary: "Get one memory",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(MemorySchema, "The memory"), ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:read");
+      return c.json(await c.var.services.memories.get(actor, c.req.valid("param").id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/v1/memories/{id}",
+      tags,
+      security,
+      summary: "Update a memory's text, metadata or state",
+      request: { params: IdParam, body: jsonBody(UpdateMemoryBody) },
+      responses: { 200: jsonResponse(MemorySchema, "The updated memory"), ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:write");
+      const memory = await c.var.services.memories.update(actor, c.req.valid("param").id, c.req.valid("json"));
+      return c.json(memory, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/memories/{id}",
+      tags,
+      security,
+      summary: "Delete a memory",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(z.object({ deleted: z.literal(true), id: z.string() }), "Deleted"), ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:write");
+      const { id } = c.req.valid("param");
+      await c.var.services.memories.delete(actor, id);
+      return c.json({ deleted: true as const, id }, 200);
+    },
+  );
+}
