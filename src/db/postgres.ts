@@ -1,6 +1,6 @@
 /** Server driver: node-postgres Pool against PostgreSQL 15+ with pgvector. */
 import pg from "pg";
-import { connectionSettings, type Db, DbError, type Queryable, userScopePreamble } from "./db.js";
+import { type Db, DbError, type Queryable, userScopePreamble } from "./db.js";
 
 interface PgClientLike {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
@@ -30,25 +30,21 @@ export class PostgresDb implements Db {
   readonly kind = "postgres";
   private readonly q: Queryable;
 
-  constructor(
-    private readonly pool: pg.Pool,
-    efSearch: number,
-  ) {
-    // Every new connection gets the HNSW settings once, instead of on every request.
-    const settings = connectionSettings(efSearch);
-    pool.on("connect", (client) => {
-      client.query(settings).catch(() => {
-        // pgvector is not loaded before the first migration; the settings are placeholders until then and take effect after.
-      });
-    });
+  constructor(private readonly pool: pg.Pool) {
     this.q = wrap(pool);
   }
 
   static open(url: string, poolSize: number, efSearch: number): PostgresDb {
-    const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: poolSize,
+      idleTimeoutMillis: 30_000,
+      // Sent in the startup packet, so every connection has the HNSW settings (DESIGN §3) at no per-request cost.
+      options: `-c hnsw.iterative_scan=relaxed_order -c hnsw.ef_search=${Math.trunc(efSearch)}`,
+    });
     // An idle client that errors (server restart) must not crash the process; the pool drops it.
     pool.on("error", () => {});
-    return new PostgresDb(pool, efSearch);
+    return new PostgresDb(pool);
   }
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {
