@@ -29,7 +29,8 @@ export class ModelWorker {
     location: WorkerLocation,
     private readonly timeoutMs: number,
   ) {
-    this.worker = new Worker(location.script, { eval: location.eval });
+    // No inherited node flags: the worker needs none, and some break it (--input-type=module makes it fail to start).
+    this.worker = new Worker(location.script, { eval: location.eval, execArgv: [] });
     this.ready = new Promise<void>((resolve, reject) => {
       this.wait(0, () => resolve(), reject, "loading the model");
     });

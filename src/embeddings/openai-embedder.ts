@@ -83,9 +83,9 @@ class OpenAIEmbedder implements Embedder {
     return out;
   }
 
-  embedQuery(text: string): Promise<number[]> {
+  async embedQuery(text: string): Promise<number[]> {
     checkText(text);
-    if (this.closed) return Promise.reject(closedError());
+    if (this.closed) throw closedError();
     return this.cache.get(text, async (t) => {
       const [vector] = await this.request([t]);
       if (!vector) throw this.failure("returned no vector");

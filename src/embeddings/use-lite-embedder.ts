@@ -38,7 +38,7 @@ class UseLiteEmbedder implements Embedder {
   readonly dimensions = USE_LITE_DIMENSIONS;
   private readonly cache: QueryCache;
   private worker: ModelWorker | undefined;
-  // Queries go first so a search is not stuck behind a bulk import's thousands of documents.
+  // Queries go first so a search is not stuck behind a bulk import's thousands of documents (see takeBatch).
   private readonly queries: Item[] = [];
   private readonly documents: Item[] = [];
   private scheduled = false;
@@ -61,18 +61,20 @@ class UseLiteEmbedder implements Embedder {
     await this.liveWorker();
   }
 
-  embed(texts: string[]): Promise<number[][]> {
+  // async, so bad input rejects like every other failure; the body still runs (and enqueues) synchronously.
+  async embed(texts: string[]): Promise<number[][]> {
     checkTexts(texts);
     return this.enqueue(texts, this.documents);
   }
 
-  embedQuery(text: string): Promise<number[]> {
+  async embedQuery(text: string): Promise<number[]> {
     checkText(text);
-    if (this.closed) return Promise.reject(closedError());
+    if (this.closed) throw closedError();
     return this.cache.get(text, async (t) => {
       const [vector] = await this.enqueue([t], this.queries);
-      if (!vector)
+      if (!vector) {
         throw new AppError("embeddings_unavailable", "built-in embedding model returned no vector");
+      }
       return vector;
     });
   }
@@ -138,6 +140,10 @@ class UseLiteEmbedder implements Embedder {
     }
   }
 
+  /**
+   * Next batch: pending queries alone if there are any, else documents. A query batch carries no documents, so a
+   * search waits for at most the running batch plus its own short one, not for a full batch of a bulk import.
+   */
   private takeBatch(): Item[] {
     const batch: Item[] = [];
     for (const queue of [this.queries, this.documents]) {
@@ -148,6 +154,7 @@ class UseLiteEmbedder implements Embedder {
         if (item && !item.job.settled) batch.push(item);
       }
       queue.splice(0, taken);
+      if (batch.length > 0) break;
     }
     return batch;
   }
