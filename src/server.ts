@@ -3,12 +3,13 @@ import { serve } from "@hono/node-server";
 import type { Logger } from "pino";
 import type { Config } from "./config/config.js";
 import type { Db } from "./db/db.js";
-import type { PgliteDb } from "./db/pglite.js";
 import { describeDatabase, openDb } from "./db/open.js";
+import type { PgliteDb } from "./db/pglite.js";
 import { createEmbedder, type Embedder } from "./embeddings/embedder.js";
 import { createApp } from "./http/app.js";
 import type { App, Services } from "./http/context.js";
 import { IdentityService } from "./identity/service.js";
+import { AppService } from "./memories/apps.js";
 import { MemoryService } from "./memories/service.js";
 import { ensureVectorIndex } from "./memories/vector-index.js";
 
@@ -19,7 +20,11 @@ export interface Runtime {
 }
 
 /** Builds the services and app without listening: used by `serve`, by the CLI's direct mode, and by tests. */
-export async function createRuntime(config: Config, log: Logger, opts: { embedder?: Embedder } = {}): Promise<Runtime> {
+export async function createRuntime(
+  config: Config,
+  log: Logger,
+  opts: { embedder?: Embedder } = {},
+): Promise<Runtime> {
   const t0 = performance.now();
   // The model loads in its worker while the database opens.
   const embedderPromise = opts.embedder ? Promise.resolve(opts.embedder) : createEmbedder(config.embeddings);
@@ -32,7 +37,8 @@ export async function createRuntime(config: Config, log: Logger, opts: { embedde
     await ensureVectorIndex(db, embedder);
     const identity = new IdentityService(db);
     const memories = new MemoryService(db, embedder, { maxTextLength: config.limits.textChars });
-    const services: Services = { config, db, embedder, identity, memories, log };
+    const apps = new AppService(db);
+    const services: Services = { config, db, embedder, identity, memories, apps, log };
     const app = createApp(services);
     log.debug({ ms: Math.round(performance.now() - t0) }, "runtime ready");
     const owned = db;
@@ -89,7 +95,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   (services.db as Partial<PgliteDb>).lock?.setUrl(url);
 
   log.info(
-    { url, database: describeDatabase(config.database), embedding_model: services.embedder.model, ms: Math.round(performance.now() - t0) },
+    {
+      url,
+      database: describeDatabase(config.database),
+      embedding_model: services.embedder.model,
+      ms: Math.round(performance.now() - t0),
+    },
     "engram listening",
   );
   if (config.authMode === "local_open") {

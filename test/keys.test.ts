@@ -25,7 +25,8 @@ describe.each(backends)("keys ($name)", (backend) => {
 
   it("accepts the key as Bearer, X-Api-Key and X-Muxi-Client-Key", async () => {
     const key = await makeUser(e, uid());
-    for (const headers of [{ authorization: `Bearer ${key}` }, { "x-api-key": key }, { "x-muxi-client-key": key }]) {
+    const variants: Array<Record<string, string>> = [{ authorization: `Bearer ${key}` }, { "x-api-key": key }, { "x-muxi-client-key": key }];
+    for (const headers of variants) {
       expect((await e.call("GET", "/v1/memories", { headers })).status).toBe(200);
     }
   });

@@ -1,12 +1,22 @@
 /** The services every route reaches through the Hono context, and the context's typed variables. */
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { Db } from "../db/db.js";
 import type { Embedder } from "../embeddings/embedder.js";
+import type { Actor, Principal } from "../identity/principal.js";
 import type { IdentityService } from "../identity/service.js";
-import type { Principal } from "../identity/principal.js";
+import type { AppService } from "../memories/apps.js";
+import type { AddMemoryBodyInput, ExtractionResultSchema } from "../memories/schemas.js";
 import type { MemoryService } from "../memories/service.js";
+
+/** Fact extraction (infer: true): present only when an LLM is configured. */
+export interface Extractor {
+  extract(
+    actor: Actor,
+    input: AddMemoryBodyInput,
+  ): Promise<{ results: Array<z.infer<typeof ExtractionResultSchema>> }>;
+}
 
 export interface Services {
   config: Config;
@@ -14,6 +24,8 @@ export interface Services {
   embedder: Embedder;
   identity: IdentityService;
   memories: MemoryService;
+  apps: AppService;
+  extractor?: Extractor;
   log: Logger;
 }
 

@@ -9,6 +9,8 @@ export interface Principal {
   /** For user keys: the one user the key is bound to (internal id). */
   userPk: string | null;
   scopes: ReadonlySet<string>;
+  /** The app a key is bound to: what it writes is recorded as that app's. */
+  app?: string | null;
 }
 
 /** The user a request acts as. `userPk` is the internal id RLS is keyed on; `userId` the external one. */

@@ -19,8 +19,16 @@ import {
 
 const tags = ["admin"];
 const UserParam = z.object({ user_id: UserIdSchema.openapi({ param: { name: "user_id", in: "path" } }) });
-const TenantQuery = z.object({ tenant: TenantIdSchema.optional().openapi({ description: "Defaults to `default`" }) });
-const KeyParam = z.object({ key_id: z.string().min(1).max(64).openapi({ param: { name: "key_id", in: "path" } }) });
+const TenantQuery = z.object({
+  tenant: TenantIdSchema.optional().openapi({ description: "Defaults to `default`" }),
+});
+const KeyParam = z.object({
+  key_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "key_id", in: "path" } }),
+});
 
 export function registerIdentityRoutes(app: App): void {
   app.openapi(
@@ -52,7 +60,11 @@ export function registerIdentityRoutes(app: App): void {
       security,
       summary: "Create a tenant",
       request: { body: jsonBody(CreateTenantBody) },
-      responses: { 201: jsonResponse(TenantSchema, "The tenant"), 409: errorResponses[400], ...errorResponses },
+      responses: {
+        201: jsonResponse(TenantSchema, "The tenant"),
+        409: errorResponses[400],
+        ...errorResponses,
+      },
     }),
     async (c) => {
       requireAdmin(c);
@@ -68,7 +80,10 @@ export function registerIdentityRoutes(app: App): void {
       tags,
       security,
       summary: "List tenants",
-      responses: { 200: jsonResponse(z.object({ tenants: z.array(TenantSchema) }), "Tenants"), ...errorResponses },
+      responses: {
+        200: jsonResponse(z.object({ tenants: z.array(TenantSchema) }), "Tenants"),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       requireAdmin(c);
@@ -83,12 +98,18 @@ export function registerIdentityRoutes(app: App): void {
       tags,
       security,
       summary: "Create a client key: it acts for any user of the tenant named in X-User-Id / X-Muxi-User-Id",
-      request: { params: z.object({ id: TenantIdSchema.openapi({ param: { name: "id", in: "path" } }) }), body: jsonBody(CreateKeyBody) },
+      request: {
+        params: z.object({ id: TenantIdSchema.openapi({ param: { name: "id", in: "path" } }) }),
+        body: jsonBody(CreateKeyBody),
+      },
       responses: { 201: jsonResponse(CreatedKeySchema, "The key, shown once"), ...errorResponses },
     }),
     async (c) => {
       requireAdmin(c);
-      return c.json(await c.var.services.identity.createClientKey(c.req.valid("param").id, c.req.valid("json")), 201);
+      return c.json(
+        await c.var.services.identity.createClientKey(c.req.valid("param").id, c.req.valid("json")),
+        201,
+      );
     },
   );
 
@@ -126,7 +147,10 @@ export function registerIdentityRoutes(app: App): void {
         }),
       },
       responses: {
-        200: jsonResponse(z.object({ users: z.array(UserSchema), next_cursor: z.string().nullable() }), "Users"),
+        200: jsonResponse(
+          z.object({ users: z.array(UserSchema), next_cursor: z.string().nullable() }),
+          "Users",
+        ),
         ...errorResponses,
       },
     }),
@@ -166,7 +190,10 @@ export function registerIdentityRoutes(app: App): void {
     async (c) => {
       requireAdmin(c);
       const tenant = c.req.valid("query").tenant ?? "default";
-      return c.json(await c.var.services.identity.updateUser(tenant, c.req.valid("param").user_id, c.req.valid("json")), 200);
+      return c.json(
+        await c.var.services.identity.updateUser(tenant, c.req.valid("param").user_id, c.req.valid("json")),
+        200,
+      );
     },
   );
 
@@ -179,7 +206,10 @@ export function registerIdentityRoutes(app: App): void {
       summary: "Delete a user and every row it owns, in one transaction",
       request: { params: UserParam, query: TenantQuery },
       responses: {
-        200: jsonResponse(z.object({ deleted: z.literal(true), user_id: z.string(), deleted_memories: z.number().int() }), "Deleted"),
+        200: jsonResponse(
+          z.object({ deleted: z.literal(true), user_id: z.string(), deleted_memories: z.number().int() }),
+          "Deleted",
+        ),
         ...errorResponses,
       },
     }),
@@ -205,7 +235,11 @@ export function registerIdentityRoutes(app: App): void {
     async (c) => {
       requireAdmin(c);
       const tenant = c.req.valid("query").tenant ?? "default";
-      const created = await c.var.services.identity.createUserKey(tenant, c.req.valid("param").user_id, c.req.valid("json"));
+      const created = await c.var.services.identity.createUserKey(
+        tenant,
+        c.req.valid("param").user_id,
+        c.req.valid("json"),
+      );
       return c.json(created, 201);
     },
   );
@@ -223,7 +257,26 @@ export function registerIdentityRoutes(app: App): void {
     async (c) => {
       requireAdmin(c);
       const tenant = c.req.valid("query").tenant ?? "default";
-      return c.json({ keys: await c.var.services.identity.listUserKeys(tenant, c.req.valid("param").user_id) }, 200);
+      return c.json(
+        { keys: await c.var.services.identity.listUserKeys(tenant, c.req.valid("param").user_id) },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/keys",
+      tags,
+      security,
+      summary: "Create another admin key (`engram keys create --admin` while a server holds the store)",
+      request: { body: jsonBody(CreateKeyBody) },
+      responses: { 201: jsonResponse(CreatedKeySchema, "The key, shown once"), ...errorResponses },
+    }),
+    async (c) => {
+      requireAdmin(c);
+      return c.json(await c.var.services.identity.createAdminKey(c.req.valid("json")), 201);
     },
   );
 
@@ -239,7 +292,10 @@ export function registerIdentityRoutes(app: App): void {
     }),
     async (c) => {
       requireAdmin(c);
-      return c.json({ keys: await c.var.services.identity.listKeys({ tenant: c.req.valid("query").tenant }) }, 200);
+      return c.json(
+        { keys: await c.var.services.identity.listKeys({ tenant: c.req.valid("query").tenant }) },
+        200,
+      );
     },
   );
 

@@ -14,7 +14,10 @@ export const TenantIdSchema = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lower-case letters, digits, _ or -, starting with a letter or digit")
+  .regex(
+    /^[a-z0-9][a-z0-9_-]*$/,
+    "must be lower-case letters, digits, _ or -, starting with a letter or digit",
+  )
   .openapi({ example: "acme" });
 
 const Timestamp = z.string().openapi({ format: "date-time", example: "2026-01-08T10:00:00.000Z" });
@@ -44,6 +47,7 @@ export const ApiKeySchema = z
     tenant: z.string().nullable(),
     user_id: z.string().nullable(),
     scopes: z.array(z.string()),
+    app: z.string().nullable().openapi({ description: "The app this key writes as, if bound to one" }),
     expires_at: Timestamp.nullable(),
     revoked_at: Timestamp.nullable(),
     last_used_at: Timestamp.nullable(),
@@ -59,7 +63,10 @@ export const CreatedKeySchema = z
   })
   .openapi("CreatedKey");
 
-const Email = z.string().max(320).regex(/^[^\s@]+@[^\s@]+$/, "must be an email address");
+const Email = z
+  .string()
+  .max(320)
+  .regex(/^[^\s@]+@[^\s@]+$/, "must be an email address");
 
 export const CreateUserBody = z
   .object({
@@ -81,6 +88,16 @@ export const CreateKeyBody = z
     name: z.string().max(200).optional(),
     scopes: z.array(ScopeSchema).min(1).optional().openapi({ description: "Defaults to every scope" }),
     expires_at: z.iso.datetime({ offset: true }).optional(),
+    app: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_.:-]+$/, "may contain only letters, digits and _ . : -")
+      .optional()
+      .openapi({
+        description:
+          "Bind the key to an app: its writes are recorded as that app's, and pausing the app stops it",
+      }),
   })
   .strict()
   .openapi("CreateKey");

@@ -29,6 +29,7 @@ interface KeyRow {
   prefix: string;
   hash: string;
   scopes: string[];
+  app: string | null;
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
@@ -59,6 +60,7 @@ function toKey(r: KeyRow): ApiKey {
     tenant: r.tenant_id,
     user_id: r.external_id,
     scopes: r.scopes,
+    app: r.app,
     expires_at: iso(r.expires_at),
     revoked_at: iso(r.revoked_at),
     last_used_at: iso(r.last_used_at),
@@ -66,13 +68,14 @@ function toKey(r: KeyRow): ApiKey {
   };
 }
 
-const KEY_SELECT = `SELECT k.id, k.kind, k.tenant_id, k.user_id, u.external_id, k.name, k.prefix, k.hash, k.scopes,
+const KEY_SELECT = `SELECT k.id, k.kind, k.tenant_id, k.user_id, u.external_id, k.name, k.prefix, k.hash, k.scopes, k.app,
   k.expires_at, k.revoked_at, k.last_used_at, k.created_at FROM api_keys k LEFT JOIN users u ON u.id = k.user_id`;
 
 export interface KeyOptions {
   name?: string | undefined;
   scopes?: Scope[] | undefined;
   expires_at?: string | undefined;
+  app?: string | undefined;
 }
 
 export interface CreatedKey {
@@ -85,6 +88,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 export class IdentityService {
   private readonly touched = new Map<string, number>();
+  private readonly active = new Map<string, number>();
 
   constructor(private readonly db: Db) {}
 
@@ -99,7 +103,8 @@ export class IdentityService {
       const r = rows[0] as { id: string; name: string; created_at: Date };
       return { id: r.id, name: r.name, created_at: new Date(r.created_at).toISOString() };
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError("tenant_exists", `tenant '${id}' already exists`, { field: "id" });
+      if (isUniqueViolation(err))
+        throw new AppError("tenant_exists", `tenant '${id}' already exists`, { field: "id" });
       throw err;
     }
   }
@@ -113,13 +118,19 @@ export class IdentityService {
 
   private async requireTenant(q: Queryable, tenantId: string): Promise<void> {
     const rows = await q.query("SELECT 1 FROM tenants WHERE id = $1", [tenantId]);
-    if (rows.length === 0) throw new AppError("tenant_not_found", `tenant '${tenantId}' not found`, { field: "tenant" });
+    if (rows.length === 0)
+      throw new AppError("tenant_not_found", `tenant '${tenantId}' not found`, { field: "tenant" });
   }
 
   // ---- users
 
   /** Creates a user and its first key in one transaction: no user is left without the key the caller was promised. */
-  async createUser(input: { user_id: string; tenant?: string | undefined; name?: string | undefined; email?: string | undefined }): Promise<{ user: User } & CreatedKey> {
+  async createUser(input: {
+    user_id: string;
+    tenant?: string | undefined;
+    name?: string | undefined;
+    email?: string | undefined;
+  }): Promise<{ user: User } & CreatedKey> {
     const tenantId = input.tenant ?? "default";
     return this.db.transaction(async (tx) => {
       await this.requireTenant(tx, tenantId);
@@ -133,9 +144,13 @@ export class IdentityService {
         row = rows[0] as UserRow;
       } catch (err) {
         if (isUniqueViolation(err, "users_tenant_external_key")) {
-          throw new AppError("user_exists", `user '${input.user_id}' already exists in tenant '${tenantId}'`, {
-            field: "user_id",
-          });
+          throw new AppError(
+            "user_exists",
+            `user '${input.user_id}' already exists in tenant '${tenantId}'`,
+            {
+              field: "user_id",
+            },
+          );
         }
         throw err;
       }
@@ -158,7 +173,11 @@ export class IdentityService {
     return row;
   }
 
-  private async findUserRow(q: Queryable, tenantId: string, externalId: string): Promise<UserRow | undefined> {
+  private async findUserRow(
+    q: Queryable,
+    tenantId: string,
+    externalId: string,
+  ): Promise<UserRow | undefined> {
     const rows = await q.query<UserRow>(
       `SELECT id, tenant_id, external_id, name, email, created_at, updated_at, last_active_at
        FROM users WHERE tenant_id = $1 AND external_id = $2`,
@@ -175,11 +194,18 @@ export class IdentityService {
 
   async getUser(tenantId: string, externalId: string): Promise<User> {
     const row = await this.requireUserRow(this.db, tenantId, externalId);
-    const counts = await this.db.query<{ n: number }>("SELECT count(*)::int AS n FROM memories WHERE user_id = $1 AND state <> 'deleted'", [row.id]);
+    const counts = await this.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM memories WHERE user_id = $1 AND state <> 'deleted'",
+      [row.id],
+    );
     return toUser({ ...row, memory_count: counts[0]?.n ?? 0 });
   }
 
-  async listUsers(opts: { tenant?: string | undefined; limit: number; cursor?: string | undefined }): Promise<{ users: User[]; next_cursor: string | null }> {
+  async listUsers(opts: {
+    tenant?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  }): Promise<{ users: User[]; next_cursor: string | null }> {
     const rows = await this.db.query<UserRow>(
       `SELECT u.id, u.tenant_id, u.external_id, u.name, u.email, u.created_at, u.updated_at, u.last_active_at,
          (SELECT count(*)::int FROM memories m WHERE m.user_id = u.id AND m.state <> 'deleted') AS memory_count
@@ -193,7 +219,11 @@ export class IdentityService {
     return { users: page.map(toUser), next_cursor: rows.length > opts.limit && last ? last.id : null };
   }
 
-  async updateUser(tenantId: string, externalId: string, patch: { name?: string | null | undefined; email?: string | null | undefined }): Promise<User> {
+  async updateUser(
+    tenantId: string,
+    externalId: string,
+    patch: { name?: string | null | undefined; email?: string | null | undefined },
+  ): Promise<User> {
     const rows = await this.db.query<UserRow>(
       `UPDATE users SET
          name = CASE WHEN $3::boolean THEN $4 ELSE name END,
@@ -201,7 +231,14 @@ export class IdentityService {
          updated_at = now()
        WHERE tenant_id = $1 AND external_id = $2
        RETURNING id, tenant_id, external_id, name, email, created_at, updated_at, last_active_at`,
-      [tenantId, externalId, patch.name !== undefined, patch.name ?? null, patch.email !== undefined, patch.email ?? null],
+      [
+        tenantId,
+        externalId,
+        patch.name !== undefined,
+        patch.name ?? null,
+        patch.email !== undefined,
+        patch.email ?? null,
+      ],
     );
     const row = rows[0];
     if (!row) throw new AppError("user_not_found", `user '${externalId}' not found in tenant '${tenantId}'`);
@@ -212,7 +249,10 @@ export class IdentityService {
   async deleteUser(tenantId: string, externalId: string): Promise<{ deleted_memories: number }> {
     return this.db.transaction(async (tx) => {
       const row = await this.requireUserRow(tx, tenantId, externalId);
-      const counts = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM memories WHERE user_id = $1", [row.id]);
+      const counts = await tx.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM memories WHERE user_id = $1",
+        [row.id],
+      );
       await tx.query("DELETE FROM users WHERE id = $1", [row.id]);
       return { deleted_memories: counts[0]?.n ?? 0 };
     });
@@ -220,7 +260,14 @@ export class IdentityService {
 
   // ---- keys
 
-  private async insertKey(q: Queryable, kind: KeyKind, tenantId: string | null, userPk: string | null, opts: KeyOptions, plaintext?: string): Promise<CreatedKey> {
+  private async insertKey(
+    q: Queryable,
+    kind: KeyKind,
+    tenantId: string | null,
+    userPk: string | null,
+    opts: KeyOptions,
+    plaintext?: string,
+  ): Promise<CreatedKey> {
     const generated = generateKey(kind);
     const material = plaintext
       ? { plaintext, prefix: `${plaintext.slice(0, 8)}…`, hash: hashKey(plaintext) }
@@ -231,9 +278,20 @@ export class IdentityService {
     }
     const id = newId("key");
     await q.query(
-      `INSERT INTO api_keys (id, kind, tenant_id, user_id, name, prefix, hash, scopes, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9)`,
-      [id, kind, tenantId, userPk, opts.name ?? null, material.prefix, material.hash, opts.scopes ?? [...SCOPES], expires],
+      `INSERT INTO api_keys (id, kind, tenant_id, user_id, name, prefix, hash, scopes, expires_at, app)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10)`,
+      [
+        id,
+        kind,
+        tenantId,
+        userPk,
+        opts.name ?? null,
+        material.prefix,
+        material.hash,
+        opts.scopes ?? [...SCOPES],
+        expires,
+        opts.app ?? null,
+      ],
     );
     const rows = await q.query<KeyRow>(`${KEY_SELECT} WHERE k.id = $1`, [id]);
     return { api_key: material.plaintext, key: toKey(rows[0] as KeyRow) };
@@ -292,7 +350,10 @@ export class IdentityService {
       const created = await this.insertKey(tx, old.kind, old.tenant_id, old.user_id, {
         name: old.name ?? undefined,
         scopes: old.scopes as Scope[],
-        ...(old.expires_at && old.expires_at.getTime() > Date.now() ? { expires_at: old.expires_at.toISOString() } : {}),
+        app: old.app ?? undefined,
+        ...(old.expires_at && old.expires_at.getTime() > Date.now()
+          ? { expires_at: old.expires_at.toISOString() }
+          : {}),
       });
       return { ...created, rotated_from: keyId };
     });
@@ -321,7 +382,8 @@ export class IdentityService {
     const rows = await this.db.query<KeyRow>(`${KEY_SELECT} WHERE k.hash = $1`, [hash]);
     const row = rows[0];
     // The lookup is by hash; the constant-time comparison guards against any index or collation surprise.
-    if (!row || !hashesMatch(row.hash, hash)) throw new AppError("invalid_api_key", "the API key is not valid");
+    if (!row || !hashesMatch(row.hash, hash))
+      throw new AppError("invalid_api_key", "the API key is not valid");
     if (row.revoked_at) throw new AppError("key_revoked", "the API key has been revoked");
     if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) {
       throw new AppError("key_expired", "the API key has expired");
@@ -333,6 +395,7 @@ export class IdentityService {
       tenantId: row.tenant_id,
       userPk: row.user_id,
       scopes: new Set(row.scopes),
+      app: row.app,
     };
   }
 
@@ -344,6 +407,15 @@ export class IdentityService {
     this.db.query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [keyId]).catch(() => {});
   }
 
+  /** Records a user's last activity, at most once a minute per user and process: activity is a hint, not a log. */
+  touchUser(userPk: string): void {
+    const now = Date.now();
+    if (now - (this.active.get(userPk) ?? 0) < TOUCH_INTERVAL_MS) return;
+    this.active.set(userPk, now);
+    if (this.active.size > 100_000) this.active.clear();
+    this.db.query("UPDATE users SET last_active_at = now() WHERE id = $1", [userPk]).catch(() => {});
+  }
+
   /**
    * Which user a request acts as (DESIGN §4). `requested` is the X-User-Id / X-Muxi-User-Id header, if any.
    * - user key: its own user; naming anyone else is 403.
@@ -351,6 +423,12 @@ export class IdentityService {
    * - admin key: only a user named explicitly, who must exist.
    */
   async resolveActor(p: Principal, requested: string | undefined, tenantHint?: string): Promise<Actor> {
+    const actor = await this.findActor(p, requested, tenantHint);
+    this.touchUser(actor.userPk);
+    return actor;
+  }
+
+  private async findActor(p: Principal, requested: string | undefined, tenantHint?: string): Promise<Actor> {
     if (p.kind === "user") {
       const rows = await this.db.query<UserRow>(
         "SELECT id, tenant_id, external_id, name, email, created_at, updated_at, last_active_at FROM users WHERE id = $1",
@@ -359,17 +437,25 @@ export class IdentityService {
       const row = rows[0];
       if (!row) throw new AppError("invalid_api_key", "the API key's user no longer exists");
       if (requested !== undefined && requested !== row.external_id) {
-        throw new AppError("user_mismatch", "this key belongs to another user than the one named in X-User-Id", {
-          field: "X-User-Id",
-        });
+        throw new AppError(
+          "user_mismatch",
+          "this key belongs to another user than the one named in X-User-Id",
+          {
+            field: "X-User-Id",
+          },
+        );
       }
       return { principal: p, tenantId: row.tenant_id, userPk: row.id, userId: row.external_id };
     }
     if (p.kind === "admin") {
       if (requested === undefined) {
-        throw new AppError("bad_request", "X-User-Id: an admin key reads or writes memories only for a user it names", {
-          field: "X-User-Id",
-        });
+        throw new AppError(
+          "bad_request",
+          "X-User-Id: an admin key reads or writes memories only for a user it names",
+          {
+            field: "X-User-Id",
+          },
+        );
       }
       const row = await this.requireUserRow(this.db, tenantHint ?? "default", requested);
       return { principal: p, tenantId: row.tenant_id, userPk: row.id, userId: row.external_id };

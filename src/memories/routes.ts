@@ -6,16 +6,23 @@ import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import {
   AddMemoryBody,
+  AppSchema,
+  CreateAppBody,
+  ExtractionResultSchema,
   ListQuery,
+  MemoryEventSchema,
   MemoryListResponse,
   MemorySchema,
   SearchBody,
   SearchResponse,
+  UpdateAppBody,
   UpdateMemoryBody,
 } from "./schemas.js";
 
 const tags = ["memories"];
-const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: "mem_01jh8x0000abcdefghjkmnpqrs" }) });
+const IdParam = z.object({
+  id: z.string().openapi({ param: { name: "id", in: "path" }, example: "mem_01jh8x0000abcdefghjkmnpqrs" }),
+});
 
 export function registerMemoryRoutes(app: App): void {
   app.openapi(
@@ -26,12 +33,34 @@ export function registerMemoryRoutes(app: App): void {
       security,
       summary: "Add a memory",
       request: { body: jsonBody(AddMemoryBody) },
-      responses: { 201: jsonResponse(MemorySchema, "The stored memory"), ...errorResponses },
+      responses: {
+        201: jsonResponse(MemorySchema, "The stored memory"),
+        200: jsonResponse(
+          z.union([MemorySchema, z.object({ results: z.array(ExtractionResultSchema) })]),
+          "An identical active memory already existed and is returned; or, with infer: true, the changes extraction applied",
+        ),
+        422: errorResponses[400],
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const actor = await actorFor(c, "memories:write");
-      const memory = await c.var.services.memories.add(actor, c.req.valid("json"));
-      return c.json(memory, 201);
+      const body = c.req.valid("json");
+      const { memories, config, extractor } = c.var.services;
+      if (body.infer) {
+        if (!config.llm || !extractor) {
+          throw new AppError(
+            "llm_not_configured",
+            "infer: fact extraction needs an LLM (set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL)",
+            {
+              field: "infer",
+            },
+          );
+        }
+        return c.json(await extractor.extract(actor, body), 200);
+      }
+      const { memory, created } = await memories.addOne(actor, { ...body, text: body.text ?? "" });
+      return c.json(memory, created ? 201 : 200);
     },
   );
 
@@ -59,12 +88,17 @@ export function registerMemoryRoutes(app: App): void {
       security,
       summary: "Delete all of the caller's memories (needs ?confirm=true)",
       request: { query: z.object({ confirm: z.enum(["true", "false"]).optional() }) },
-      responses: { 200: jsonResponse(z.object({ deleted: z.number().int() }), "How many were deleted"), ...errorResponses },
+      responses: {
+        200: jsonResponse(z.object({ deleted: z.number().int() }), "How many were deleted"),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const actor = await actorFor(c, "memories:write");
       if (c.req.valid("query").confirm !== "true") {
-        throw new AppError("confirmation_required", "confirm: deleting every memory needs ?confirm=true", { field: "confirm" });
+        throw new AppError("confirmation_required", "confirm: deleting every memory needs ?confirm=true", {
+          field: "confirm",
+        });
       }
       return c.json(await c.var.services.memories.deleteAll(actor), 200);
     },
@@ -115,7 +149,11 @@ export function registerMemoryRoutes(app: App): void {
     }),
     async (c) => {
       const actor = await actorFor(c, "memories:write");
-      const memory = await c.var.services.memories.update(actor, c.req.valid("param").id, c.req.valid("json"));
+      const memory = await c.var.services.memories.update(
+        actor,
+        c.req.valid("param").id,
+        c.req.valid("json"),
+      );
       return c.json(memory, 200);
     },
   );
@@ -128,13 +166,96 @@ export function registerMemoryRoutes(app: App): void {
       security,
       summary: "Delete a memory",
       request: { params: IdParam },
-      responses: { 200: jsonResponse(z.object({ deleted: z.literal(true), id: z.string() }), "Deleted"), ...errorResponses },
+      responses: {
+        200: jsonResponse(z.object({ deleted: z.literal(true), id: z.string() }), "Deleted"),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const actor = await actorFor(c, "memories:write");
       const { id } = c.req.valid("param");
       await c.var.services.memories.delete(actor, id);
       return c.json({ deleted: true as const, id }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/memories/{id}/history",
+      tags,
+      security,
+      summary:
+        "A memory's history: add, update, state change and delete events (texts removed after a delete)",
+      request: { params: IdParam },
+      responses: {
+        200: jsonResponse(z.object({ events: z.array(MemoryEventSchema) }), "Oldest first"),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:read");
+      return c.json({ events: await c.var.services.memories.history(actor, c.req.valid("param").id) }, 200);
+    },
+  );
+
+  const appTags = ["apps"];
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/apps",
+      tags: appTags,
+      security,
+      summary: "The caller's apps (every user has `default`)",
+      responses: { 200: jsonResponse(z.object({ apps: z.array(AppSchema) }), "Apps"), ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:read");
+      return c.json({ apps: await c.var.services.apps.list(actor) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/apps",
+      tags: appTags,
+      security,
+      summary: "Create an app",
+      request: { body: jsonBody(CreateAppBody) },
+      responses: { 201: jsonResponse(AppSchema, "The app"), 409: errorResponses[400], ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:write");
+      return c.json(await c.var.services.apps.create(actor, c.req.valid("json")), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/v1/apps/{id}",
+      tags: appTags,
+      security,
+      summary: "Pause or resume an app (by id or name): a paused app can neither write nor read",
+      request: {
+        params: z.object({
+          id: z
+            .string()
+            .min(1)
+            .max(64)
+            .openapi({ param: { name: "id", in: "path" } }),
+        }),
+        body: jsonBody(UpdateAppBody),
+      },
+      responses: { 200: jsonResponse(AppSchema, "The app"), ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:write");
+      return c.json(
+        await c.var.services.apps.update(actor, c.req.valid("param").id, c.req.valid("json")),
+        200,
+      );
     },
   );
 }

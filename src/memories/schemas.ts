@@ -33,15 +33,46 @@ export const MemorySchema = z
   .openapi("Memory");
 export type Memory = z.infer<typeof MemorySchema>;
 
+export const ChatMessageSchema = z.object({
+  role: z.enum(["user", "assistant", "system"]),
+  content: z.string().min(1, "must not be empty"),
+});
+
 export const AddMemoryBody = z
   .object({
-    text: z.string().trim().min(1, "must not be empty"),
+    text: z.string().trim().min(1, "must not be empty").optional(),
+    messages: z
+      .array(ChatMessageSchema)
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({ description: "A conversation to extract facts from (with infer: true)" }),
+    infer: z
+      .boolean()
+      .optional()
+      .openapi({
+        description: "Extract facts with the configured LLM and ADD/UPDATE/DELETE against existing memories",
+      }),
     metadata: MetadataSchema.optional(),
     app: AppNameSchema.optional(),
     session_id: z.string().min(1).max(64).nullable().optional(),
   })
+  .superRefine((b, ctx) => {
+    if (b.text === undefined && b.messages === undefined) {
+      ctx.addIssue({ code: "custom", path: ["text"], message: "is required" });
+    } else if (b.messages !== undefined && !b.infer && b.text === undefined) {
+      ctx.addIssue({ code: "custom", path: ["messages"], message: "needs infer: true (or send text)" });
+    }
+  })
   .openapi("AddMemory");
-export type AddMemoryInput = z.infer<typeof AddMemoryBody>;
+export type AddMemoryBodyInput = z.infer<typeof AddMemoryBody>;
+/** What MemoryService.add stores: one text, verbatim. */
+export interface AddMemoryInput {
+  text: string;
+  metadata?: Record<string, unknown> | undefined;
+  app?: string | undefined;
+  session_id?: string | null | undefined;
+}
 
 export const UpdateMemoryBody = z
   .object({
@@ -60,7 +91,10 @@ export const MemoryFiltersSchema = z
     app: AppNameSchema.optional(),
     session_id: z.string().min(1).max(64).optional(),
     state: z.union([MemoryStateSchema, z.array(MemoryStateSchema).min(1)]).optional(),
-    metadata: z.record(z.string(), z.unknown()).optional().openapi({ description: "Containment: every key/value given must match" }),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: "Containment: every key/value given must match" }),
     created_after: z.iso.datetime({ offset: true }).optional(),
     created_before: z.iso.datetime({ offset: true }).optional(),
   })
@@ -82,6 +116,55 @@ export const SearchResultSchema = MemorySchema.extend({
   score: z.number().openapi({ description: "Similarity in 0..1, higher is closer" }),
 }).openapi("SearchResult");
 export type SearchResult = z.infer<typeof SearchResultSchema>;
+
+export const MemoryEventSchema = z
+  .object({
+    id: z.string(),
+    memory_id: z.string(),
+    event: z.enum(["add", "update", "state", "delete"]),
+    old_text: z.string().nullable(),
+    new_text: z.string().nullable(),
+    old_state: MemoryStateSchema.nullable(),
+    new_state: MemoryStateSchema.nullable(),
+    key_id: z.string().nullable().openapi({ description: "The API key that made the change" }),
+    created_at: Timestamp,
+  })
+  .openapi("MemoryEvent");
+export type MemoryEvent = z.infer<typeof MemoryEventSchema>;
+
+export const ExtractionResultSchema = z
+  .object({
+    event: z.enum(["ADD", "UPDATE", "DELETE", "NONE"]),
+    memory: MemorySchema.nullable(),
+    previous_text: z.string().optional(),
+  })
+  .openapi("ExtractionResult");
+
+export const AppSchema = z
+  .object({
+    id: z.string().openapi({ example: "app_01jh8x0000abcdefghjkmnpqrs" }),
+    name: z.string(),
+    description: z.string().nullable(),
+    is_active: z.boolean(),
+    memory_count: z.number().int(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi("App");
+export type App = z.infer<typeof AppSchema>;
+
+export const CreateAppBody = z
+  .object({ name: AppNameSchema, description: z.string().max(500).optional() })
+  .strict()
+  .openapi("CreateApp");
+
+export const UpdateAppBody = z
+  .object({ is_active: z.boolean().optional(), description: z.string().max(500).nullable().optional() })
+  .strict()
+  .refine((b) => b.is_active !== undefined || b.description !== undefined, {
+    message: "give is_active or description",
+  })
+  .openapi("UpdateApp");
 
 export const SearchResponse = z.object({ results: z.array(SearchResultSchema) }).openapi("SearchResponse");
 

@@ -1,13 +1,16 @@
-/** Memories: add, list, get, update, delete and semantic search, always as one acting user inside RLS. */
-import type { Db } from "../db/db.js";
+/** Memories: add, list, get, update, delete, history and semantic search, always as one acting user inside RLS. */
+import type { Db, Queryable } from "../db/db.js";
 import type { Embedder } from "../embeddings/embedder.js";
 import { AppError } from "../errors.js";
 import type { Actor } from "../identity/principal.js";
 import { newId } from "../ids.js";
+import { appFor, checkAppReadable, ensureActiveApp, NOT_IN_PAUSED_APP } from "./apps.js";
+import { listEvents, recordEvent, scrubHistory } from "./history.js";
 import type {
   AddMemoryInput,
   ListInput,
   Memory,
+  MemoryEvent,
   MemoryFilters,
   SearchInput,
   SearchResult,
@@ -34,8 +37,18 @@ function notFound(id: string): AppError {
   return new AppError("memory_not_found", `memory '${id}' not found`);
 }
 
+/** Case and runs of white space do not make a new memory. */
+export function normaliseText(text: string): string {
+  return text.trim().replace(/\s+/g, " ").toLowerCase();
+}
+
 export interface MemoryServiceOptions {
   maxTextLength: number;
+}
+
+export interface AddOptions {
+  /** Return an identical active memory instead of adding a duplicate (default true). */
+  dedupe?: boolean;
 }
 
 export class MemoryService {
@@ -45,52 +58,113 @@ export class MemoryService {
     private readonly opts: MemoryServiceOptions,
   ) {}
 
-  private checkText(text: string, field = "text"): void {
+  get embeddingModel(): string {
+    return this.embedder.model;
+  }
+
+  checkText(text: string, field = "text"): void {
     if (text.length > this.opts.maxTextLength) {
-      throw new AppError("validation_error", `${field}: must be at most ${this.opts.maxTextLength} characters (got ${text.length})`, {
-        field,
-      });
+      throw new AppError(
+        "validation_error",
+        `${field}: must be at most ${this.opts.maxTextLength} characters (got ${text.length})`,
+        {
+          field,
+        },
+      );
     }
   }
 
-  async add(actor: Actor, input: AddMemoryInput): Promise<Memory> {
-    this.checkText(input.text);
-    // Embed before the transaction: PGlite holds its only session for a transaction's whole length.
-    const [vector] = await this.embedder.embed([input.text]);
+  /** Adds one memory verbatim. `created` is false when an identical active memory was returned instead. */
+  async addOne(
+    actor: Actor,
+    input: AddMemoryInput,
+    opts: AddOptions = {},
+  ): Promise<{ memory: Memory; created: boolean }> {
+    const text = input.text.trim();
+    this.checkText(text);
+    const app = appFor(actor, input.app);
+    const findDuplicate = (q: Queryable) =>
+      q.query<MemoryRow>(
+        `SELECT ${MEMORY_COLUMNS} FROM memories
+         WHERE user_id = $1 AND state = 'active' AND lower(regexp_replace(btrim(text), '\\s+', ' ', 'g')) = $2
+         ORDER BY id LIMIT 1`,
+        [actor.userPk, normaliseText(text)],
+      );
+    if (opts.dedupe !== false) {
+      // Checked before embedding too, so a repeated add costs no model time.
+      const existing = await this.db.withUser(actor.userPk, async (tx) => {
+        await ensureActiveApp(tx, actor, app);
+        return findDuplicate(tx);
+      });
+      if (existing[0]) return { memory: toMemory(existing[0]), created: false };
+    }
+    // Embed outside the transaction: PGlite holds its only session for a transaction's whole length.
+    const [vector] = await this.embedder.embed([text]);
     if (!vector) throw new Error("embedder returned no vector");
-    const rows = await this.db.withUser(actor.userPk, (tx) =>
-      tx.query<MemoryRow>(
+    return this.db.withUser(actor.userPk, async (tx) => {
+      await ensureActiveApp(tx, actor, app);
+      if (opts.dedupe !== false) {
+        const raced = await findDuplicate(tx);
+        if (raced[0]) return { memory: toMemory(raced[0]), created: false };
+      }
+      const rows = await tx.query<MemoryRow>(
         `INSERT INTO memories (id, tenant_id, user_id, app, session_id, text, metadata, embedding, embedding_model)
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::vector, $9) RETURNING ${MEMORY_COLUMNS}`,
         [
           newId("mem"),
           actor.tenantId,
           actor.userPk,
-          input.app ?? "default",
+          app,
           input.session_id ?? null,
-          input.text,
+          text,
           JSON.stringify(input.metadata ?? {}),
           vectorLiteral(vector),
           this.embedder.model,
         ],
-      ),
-    );
-    return toMemory(rows[0] as MemoryRow);
+      );
+      const row = rows[0] as MemoryRow;
+      await recordEvent(tx, actor, {
+        memoryId: row.id,
+        event: "add",
+        newText: row.text,
+        newState: row.state,
+      });
+      return { memory: toMemory(row), created: true };
+    });
+  }
+
+  async add(actor: Actor, input: AddMemoryInput, opts: AddOptions = {}): Promise<Memory> {
+    return (await this.addOne(actor, input, opts)).memory;
   }
 
   async get(actor: Actor, id: string): Promise<Memory> {
     if (!MEMORY_ID.test(id)) throw notFound(id);
-    const rows = await this.db.withUser(actor.userPk, (tx) =>
-      tx.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE id = $1 AND user_id = $2`, [id, actor.userPk]),
-    );
-    const row = rows[0];
-    if (!row) throw notFound(id);
-    return toMemory(row);
+    return this.db.withUser(actor.userPk, async (tx) => {
+      await checkAppReadable(tx, actor, undefined);
+      const rows = await tx.query<MemoryRow>(
+        `SELECT ${MEMORY_COLUMNS} FROM memories WHERE id = $1 AND user_id = $2`,
+        [id, actor.userPk],
+      );
+      const row = rows[0];
+      if (!row) throw notFound(id);
+      const paused = await tx.query("SELECT 1 FROM apps WHERE user_id = $1 AND name = $2 AND NOT is_active", [
+        actor.userPk,
+        row.app,
+      ]);
+      if (paused.length > 0)
+        throw new AppError("app_paused", `memory '${id}' belongs to app '${row.app}', which is paused`);
+      return toMemory(row);
+    });
   }
 
-  async list(actor: Actor, input: ListInput & { filters?: MemoryFilters }): Promise<{ memories: Memory[]; next_cursor: string | null }> {
+  async list(
+    actor: Actor,
+    input: ListInput & { filters?: MemoryFilters },
+  ): Promise<{ memories: Memory[]; next_cursor: string | null }> {
     if (input.cursor !== undefined && !MEMORY_ID.test(input.cursor)) {
-      throw new AppError("validation_error", "cursor: not a cursor returned by this API", { field: "cursor" });
+      throw new AppError("validation_error", "cursor: not a cursor returned by this API", {
+        field: "cursor",
+      });
     }
     const params: unknown[] = [];
     const filters: MemoryFilters = {
@@ -99,29 +173,45 @@ export class MemoryService {
       ...(input.session_id ? { session_id: input.session_id } : {}),
       ...(input.state ? { state: input.state } : {}),
     };
-    let where = filterClause(actor.userPk, filters, params);
+    let where = `${filterClause(actor.userPk, filters, params)} AND ${NOT_IN_PAUSED_APP}`;
     if (input.cursor) {
       params.push(input.cursor);
       where += ` AND id < $${params.length}`;
     }
     params.push(input.limit + 1);
-    const rows = await this.db.withUser(actor.userPk, (tx) =>
-      tx.query<MemoryRow>(
+    const rows = await this.db.withUser(actor.userPk, async (tx) => {
+      await checkAppReadable(tx, actor, filters.app);
+      return tx.query<MemoryRow>(
         `SELECT ${MEMORY_COLUMNS} FROM memories WHERE ${where} ORDER BY id DESC LIMIT $${params.length}`,
         params,
-      ),
-    );
+      );
+    });
     const page = rows.slice(0, input.limit);
     const last = page[page.length - 1];
     return { memories: page.map(toMemory), next_cursor: rows.length > input.limit && last ? last.id : null };
   }
 
+  /** Changes text, metadata and/or state; each change is a history event. Setting state `deleted` deletes. */
   async update(actor: Actor, id: string, patch: UpdateMemoryInput): Promise<Memory> {
     if (!MEMORY_ID.test(id)) throw notFound(id);
-    if (patch.text !== undefined) this.checkText(patch.text);
-    const vector = patch.text !== undefined ? (await this.embedder.embed([patch.text]))[0] : undefined;
-    const rows = await this.db.withUser(actor.userPk, (tx) =>
-      tx.query<MemoryRow>(
+    if (patch.state === "deleted") {
+      const before = await this.get(actor, id);
+      await this.delete(actor, id);
+      return { ...before, text: "", state: "deleted", updated_at: new Date().toISOString() };
+    }
+    const text = patch.text?.trim();
+    if (text !== undefined) this.checkText(text);
+    const vector = text !== undefined ? (await this.embedder.embed([text]))[0] : undefined;
+    return this.db.withUser(actor.userPk, async (tx) => {
+      await checkAppReadable(tx, actor, undefined);
+      const before = await tx.query<MemoryRow>(
+        `SELECT ${MEMORY_COLUMNS} FROM memories WHERE id = $1 AND user_id = $2 FOR UPDATE`,
+        [id, actor.userPk],
+      );
+      const old = before[0];
+      if (!old) throw notFound(id);
+      await ensureActiveApp(tx, actor, old.app);
+      const rows = await tx.query<MemoryRow>(
         `UPDATE memories SET
            text = coalesce($3, text),
            metadata = coalesce($4::jsonb, metadata),
@@ -134,35 +224,74 @@ export class MemoryService {
         [
           id,
           actor.userPk,
-          patch.text ?? null,
+          text ?? null,
           patch.metadata ? JSON.stringify(patch.metadata) : null,
           patch.state ?? null,
           vector ? vectorLiteral(vector) : null,
           this.embedder.model,
         ],
-      ),
-    );
-    const row = rows[0];
-    if (!row) throw notFound(id);
-    return toMemory(row);
+      );
+      const row = rows[0] as MemoryRow;
+      if ((text !== undefined && text !== old.text) || patch.metadata !== undefined) {
+        await recordEvent(tx, actor, { memoryId: id, event: "update", oldText: old.text, newText: row.text });
+      }
+      if (patch.state !== undefined && patch.state !== old.state) {
+        await recordEvent(tx, actor, {
+          memoryId: id,
+          event: "state",
+          oldState: old.state,
+          newState: row.state,
+        });
+      }
+      return toMemory(row);
+    });
   }
 
+  /** Removes the memory and its text from history too, leaving a tombstone event. */
   async delete(actor: Actor, id: string): Promise<void> {
     if (!MEMORY_ID.test(id)) throw notFound(id);
-    const rows = await this.db.withUser(actor.userPk, (tx) =>
-      tx.query("DELETE FROM memories WHERE id = $1 AND user_id = $2 RETURNING id", [id, actor.userPk]),
-    );
-    if (rows.length === 0) throw notFound(id);
+    await this.db.withUser(actor.userPk, async (tx) => {
+      await checkAppReadable(tx, actor, undefined);
+      const rows = await tx.query<{ id: string; state: MemoryRow["state"] }>(
+        "DELETE FROM memories WHERE id = $1 AND user_id = $2 RETURNING id, state",
+        [id, actor.userPk],
+      );
+      const row = rows[0];
+      if (!row) throw notFound(id);
+      await scrubHistory(tx, actor.userPk, [id]);
+      await recordEvent(tx, actor, {
+        memoryId: id,
+        event: "delete",
+        oldState: row.state,
+        newState: "deleted",
+      });
+    });
   }
 
   async deleteAll(actor: Actor): Promise<{ deleted: number }> {
-    const rows = await this.db.withUser(actor.userPk, (tx) =>
-      tx.query<{ n: number }>(
-        "WITH d AS (DELETE FROM memories WHERE user_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d",
+    return this.db.withUser(actor.userPk, async (tx) => {
+      await checkAppReadable(tx, actor, undefined);
+      const rows = await tx.query<{ id: string; state: MemoryRow["state"] }>(
+        "DELETE FROM memories WHERE user_id = $1 RETURNING id, state",
         [actor.userPk],
-      ),
-    );
-    return { deleted: rows[0]?.n ?? 0 };
+      );
+      const ids = rows.map((r) => r.id);
+      await scrubHistory(tx, actor.userPk, ids);
+      await tx.query(
+        `INSERT INTO memory_events (id, tenant_id, user_id, memory_id, event, old_state, new_state, key_id)
+         SELECT 'evt_' || substr(d.id, 5), $1, $2, d.id, 'delete', d.state, 'deleted', $3
+         FROM unnest($4::text[], $5::text[]) AS d(id, state)`,
+        [actor.tenantId, actor.userPk, actor.principal.keyId, ids, rows.map((r) => r.state)],
+      );
+      return { deleted: rows.length };
+    });
+  }
+
+  async history(actor: Actor, id: string): Promise<MemoryEvent[]> {
+    if (!MEMORY_ID.test(id)) throw notFound(id);
+    const events = await this.db.withUser(actor.userPk, (tx) => listEvents(tx, actor.userPk, id));
+    if (events.length === 0) throw notFound(id);
+    return events;
   }
 
   /** Cosine similarity search over the user's memories; score = 1 - cosine distance, clamped to 0..1. */
@@ -170,13 +299,14 @@ export class MemoryService {
     this.checkText(input.query, "query");
     const q = await this.embedder.embedQuery(input.query);
     const params: unknown[] = [vectorLiteral(q)];
-    const where = filterClause(actor.userPk, input.filters, params);
+    const where = `${filterClause(actor.userPk, input.filters, params)} AND ${NOT_IN_PAUSED_APP}`;
     params.push(this.embedder.model, input.limit);
     const expr = vectorExpr(this.embedder.dimensions);
     const dims = Math.trunc(this.embedder.dimensions);
     // The inner ORDER BY may use the HNSW index (relaxed order); the outer one restores exact order.
-    const rows = await this.db.withUser(actor.userPk, (tx) =>
-      tx.query<MemoryRow & { distance: number }>(
+    const rows = await this.db.withUser(actor.userPk, async (tx) => {
+      await checkAppReadable(tx, actor, input.filters?.app);
+      return tx.query<MemoryRow & { distance: number }>(
         `SELECT * FROM (
            SELECT ${MEMORY_COLUMNS}, ${expr} <=> $1::vector(${dims}) AS distance
            FROM memories
@@ -185,8 +315,8 @@ export class MemoryService {
            LIMIT $${params.length}
          ) s ORDER BY distance, id`,
         params,
-      ),
-    );
+      );
+    });
     const threshold = input.threshold ?? 0;
     return rows
       .map((r) => ({ ...toMemory(r), score: Math.max(0, Math.min(1, 1 - Number(r.distance))) }))

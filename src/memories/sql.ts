@@ -35,7 +35,12 @@ export function filterClause(userPk: string, filters: MemoryFilters | undefined,
     return `$${params.length}`;
   };
   where.push(`user_id = ${p(userPk)}`);
-  const states = filters?.state === undefined ? ["active"] : Array.isArray(filters.state) ? filters.state : [filters.state];
+  const states =
+    filters?.state === undefined
+      ? ["active"]
+      : Array.isArray(filters.state)
+        ? filters.state
+        : [filters.state];
   where.push(`state = ANY(${p(states)}::text[])`);
   if (filters?.app) where.push(`app = ${p(filters.app)}`);
   if (filters?.session_id) where.push(`session_id = ${p(filters.session_id)}`);

@@ -1,0 +1,139 @@
+/** Per-user apps: every memory records the app that wrote it; a paused app can neither write nor read. */
+import type { Db, Queryable } from "../db/db.js";
+import { isUniqueViolation } from "../db/db.js";
+import { AppError } from "../errors.js";
+import type { Actor } from "../identity/principal.js";
+import { newId } from "../ids.js";
+import type { App } from "./schemas.js";
+
+interface AppRow {
+  id: string;
+  name: string;
+  description: string | null;
+  is_active: boolean;
+  memory_count: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toApp(r: AppRow): App {
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    is_active: r.is_active,
+    memory_count: Number(r.memory_count ?? 0),
+    created_at: new Date(r.created_at).toISOString(),
+    updated_at: new Date(r.updated_at).toISOString(),
+  };
+}
+
+const APP_SELECT = `SELECT a.id, a.name, a.description, a.is_active, a.created_at, a.updated_at,
+  (SELECT count(*)::int FROM memories m WHERE m.user_id = a.user_id AND m.app = a.name) AS memory_count
+  FROM apps a`;
+
+/** The app a request acts as: the key's bound app wins over a name in the request, which wins over `default`. */
+export function appFor(actor: Actor, requested: string | undefined): string {
+  return actor.principal.app ?? requested ?? "default";
+}
+
+/** Refuses a paused app; creates the app on first use (every user has `default` from their first write). */
+export async function ensureActiveApp(tx: Queryable, actor: Actor, name: string): Promise<void> {
+  const rows = await tx.query<{ is_active: boolean }>(
+    "SELECT is_active FROM apps WHERE user_id = $1 AND name = $2",
+    [actor.userPk, name],
+  );
+  if (rows[0]) {
+    if (!rows[0].is_active) throw new AppError("app_paused", `app '${name}' is paused`, { field: "app" });
+    return;
+  }
+  await tx.query(
+    `INSERT INTO apps (id, tenant_id, user_id, name) VALUES ($1, $2, $3, $4)
+     ON CONFLICT ON CONSTRAINT apps_user_name_key DO NOTHING`,
+    [newId("app"), actor.tenantId, actor.userPk, name],
+  );
+}
+
+/** Refuses a read made as a paused app (a key bound to it, or a request naming it); creates nothing. */
+export async function checkAppReadable(
+  tx: Queryable,
+  actor: Actor,
+  requested: string | undefined,
+): Promise<void> {
+  const name = actor.principal.app ?? requested;
+  if (!name) return;
+  const rows = await tx.query<{ is_active: boolean }>(
+    "SELECT is_active FROM apps WHERE user_id = $1 AND name = $2",
+    [actor.userPk, name],
+  );
+  if (rows[0] && !rows[0].is_active)
+    throw new AppError("app_paused", `app '${name}' is paused`, { field: "app" });
+}
+
+/** SQL condition hiding memories of the user's paused apps from lists and searches. */
+export const NOT_IN_PAUSED_APP = `NOT EXISTS (SELECT 1 FROM apps pa
+  WHERE pa.user_id = memories.user_id AND pa.name = memories.app AND NOT pa.is_active)`;
+
+export class AppService {
+  constructor(private readonly db: Db) {}
+
+  async list(actor: Actor): Promise<App[]> {
+    return this.db.withUser(actor.userPk, async (tx) => {
+      await ensureActiveApp(tx, actor, "default").catch((err) => {
+        if (!(err instanceof AppError)) throw err; // a paused default app is still listed
+      });
+      const rows = await tx.query<AppRow>(`${APP_SELECT} WHERE a.user_id = $1 ORDER BY a.name`, [
+        actor.userPk,
+      ]);
+      return rows.map(toApp);
+    });
+  }
+
+  async create(actor: Actor, input: { name: string; description?: string | undefined }): Promise<App> {
+    return this.db.withUser(actor.userPk, async (tx) => {
+      try {
+        await tx.query(
+          "INSERT INTO apps (id, tenant_id, user_id, name, description) VALUES ($1, $2, $3, $4, $5)",
+          [newId("app"), actor.tenantId, actor.userPk, input.name, input.description ?? null],
+        );
+      } catch (err) {
+        if (isUniqueViolation(err))
+          throw new AppError("app_exists", `app '${input.name}' already exists`, { field: "name" });
+        throw err;
+      }
+      const rows = await tx.query<AppRow>(`${APP_SELECT} WHERE a.user_id = $1 AND a.name = $2`, [
+        actor.userPk,
+        input.name,
+      ]);
+      return toApp(rows[0] as AppRow);
+    });
+  }
+
+  /** `idOrName`: the app's id (app_…) or its name. */
+  async update(
+    actor: Actor,
+    idOrName: string,
+    patch: { is_active?: boolean | undefined; description?: string | null | undefined },
+  ): Promise<App> {
+    return this.db.withUser(actor.userPk, async (tx) => {
+      const rows = await tx.query<{ id: string }>(
+        `UPDATE apps SET
+           is_active = coalesce($3, is_active),
+           description = CASE WHEN $4::boolean THEN $5 ELSE description END,
+           updated_at = now()
+         WHERE user_id = $1 AND (id = $2 OR name = $2) RETURNING id`,
+        [
+          actor.userPk,
+          idOrName,
+          patch.is_active ?? null,
+          patch.description !== undefined,
+          patch.description ?? null,
+        ],
+      );
+      const id = rows[0]?.id;
+      if (!id) throw new AppError("app_not_found", `app '${idOrName}' not found`);
+      const apps = await tx.query<AppRow>(`${APP_SELECT} WHERE a.id = $1`, [id]);
+      return toApp(apps[0] as AppRow);
+    });
+  }
+}
