@@ -279,9 +279,9 @@ export class MemoryService {
       await scrubHistory(tx, actor.userPk, ids);
       await tx.query(
         `INSERT INTO memory_events (id, tenant_id, user_id, memory_id, event, old_state, new_state, key_id)
-         SELECT 'evt_' || substr(d.id, 5), $1, $2, d.id, 'delete', d.state, 'deleted', $3
-         FROM unnest($4::text[], $5::text[]) AS d(id, state)`,
-        [actor.tenantId, actor.userPk, actor.principal.keyId, ids, rows.map((r) => r.state)],
+         SELECT d.evt, $1, $2, d.id, 'delete', d.state, 'deleted', $3
+         FROM unnest($4::text[], $5::text[], $6::text[]) AS d(id, state, evt)`,
+        [actor.tenantId, actor.userPk, actor.principal.keyId, ids, rows.map((r) => r.state), ids.map(() => newId("evt"))],
       );
       return { deleted: rows.length };
     });
