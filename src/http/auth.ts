@@ -54,8 +54,11 @@ export function requestedUser(c: Context): string | undefined {
   return parsed.data;
 }
 
-/** Resolves the acting user for a user-scoped route and checks the key carries `scope`. */
-export async function actorFor(c: Context<AppEnv>, scope: Scope): Promise<Actor> {
+/**
+ * Resolves the acting user for a user-scoped route and checks the key carries `scope`. `bodyUser` is a user id
+ * named in the request itself (OpenMemory's `user_id`); it must agree with any user header.
+ */
+export async function actorFor(c: Context<AppEnv>, scope: Scope, bodyUser?: string): Promise<Actor> {
   const p = c.var.principal;
   if (!hasScope(p, scope)) throw new AppError("insufficient_scope", `this key lacks the '${scope}' scope`);
   let tenantHint: string | undefined;
@@ -65,5 +68,9 @@ export async function actorFor(c: Context<AppEnv>, scope: Scope): Promise<Actor>
     if (!parsed.success) throw new AppError("validation_error", "X-Tenant-Id: not a valid tenant id", { field: "X-Tenant-Id" });
     tenantHint = parsed.data;
   }
-  return c.var.services.identity.resolveActor(p, requestedUser(c), tenantHint);
+  const header = requestedUser(c);
+  if (bodyUser !== undefined && header !== undefined && header !== bodyUser) {
+    throw new AppError("user_mismatch", "user_id: differs from the X-User-Id header", { field: "user_id" });
+  }
+  return c.var.services.identity.resolveActor(p, bodyUser ?? header, tenantHint);
 }

@@ -191,6 +191,21 @@ export class MemoryService {
     return { memories: page.map(toMemory), next_cursor: rows.length > input.limit && last ? last.id : null };
   }
 
+  /** Offset pagination with a total, for the OpenMemory-compatible list (page numbers, not cursors). */
+  async page(actor: Actor, input: { page: number; size: number; app?: string | undefined }): Promise<{ items: Memory[]; total: number }> {
+    const params: unknown[] = [];
+    const where = `${filterClause(actor.userPk, input.app ? { app: input.app } : undefined, params)} AND ${NOT_IN_PAUSED_APP}`;
+    return this.db.withUser(actor.userPk, async (tx) => {
+      await checkAppReadable(tx, actor, input.app);
+      const total = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM memories WHERE ${where}`, params);
+      const rows = await tx.query<MemoryRow>(
+        `SELECT ${MEMORY_COLUMNS} FROM memories WHERE ${where} ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, input.size, (input.page - 1) * input.size],
+      );
+      return { items: rows.map(toMemory), total: total[0]?.n ?? 0 };
+    });
+  }
+
   /** Changes text, metadata and/or state; each change is a history event. Setting state `deleted` deletes. */
   async update(actor: Actor, id: string, patch: UpdateMemoryInput): Promise<Memory> {
     if (!MEMORY_ID.test(id)) throw notFound(id);

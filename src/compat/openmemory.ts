@@ -1,0 +1,204 @@
+/** OpenMemory-compatible routes under /api/v1: thin adapters over the same services, so its curl commands work as written. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { AppError } from "../errors.js";
+import { actorFor, presentedKey } from "../http/auth.js";
+import type { App } from "../http/context.js";
+import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
+import { UserIdSchema } from "../identity/schemas.js";
+import { AddMemoryBody, type Memory, MemorySchema, SearchResultSchema } from "../memories/schemas.js";
+
+const tags = ["openmemory-compat"];
+
+/** OpenMemory's field names beside ours: `content`, `app_name`, `metadata_`. A memory always carries `text` and `metadata`. */
+const OmMemorySchema = MemorySchema.extend({
+  content: z.string(),
+  app_name: z.string(),
+  metadata_: z.record(z.string(), z.unknown()),
+}).openapi("OpenMemoryMemory");
+
+function om<T extends Memory>(m: T): T & { content: string; app_name: string; metadata_: Record<string, unknown> } {
+  return { ...m, content: m.text, app_name: m.app, metadata_: m.metadata };
+}
+
+const LoginBody = z.object({ api_key: z.string().min(1) }).openapi("OpenMemoryLogin");
+const LoginResponse = z
+  .object({ success: z.boolean(), user_id: z.string().nullable(), name: z.string().nullable(), message: z.string() })
+  .openapi("OpenMemoryLoginResult");
+
+/** OpenMemory put user_id in the body; here it can only name the user the key may act as (a user key's own). */
+const OmCreateBody = AddMemoryBody.and(z.object({ user_id: UserIdSchema.optional() }));
+
+export function registerOpenMemoryRoutes(app: App): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/auth/login",
+      tags,
+      summary: "Check an API key and say whose it is (OpenMemory's login)",
+      request: { body: jsonBody(LoginBody) },
+      responses: { 200: jsonResponse(LoginResponse, "Valid key"), 401: jsonResponse(LoginResponse, "Invalid key") },
+    }),
+    async (c) => {
+      const { identity } = c.var.services;
+      try {
+        const principal = await identity.authenticate(c.req.valid("json").api_key);
+        if (principal.kind === "admin") {
+          return c.json({ success: true, user_id: null, name: "admin", message: "Login successful" }, 200);
+        }
+        const actor = await identity.resolveActor(principal, undefined);
+        const user = await identity.getUser(actor.tenantId, actor.userId);
+        return c.json({ success: true, user_id: user.user_id, name: user.name ?? user.user_id, message: "Login successful" }, 200);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 401) {
+          return c.json({ success: false, user_id: null, name: null, message: err.message }, 401);
+        }
+        throw err;
+      }
+    },
+  );
+
+  // Everything else under /api/v1 needs a key, exactly as /v1 does.
+  app.use("/api/v1/memories/*", async (c, next) => {
+    const key = presentedKey(c);
+    const { identity, config } = c.var.services;
+    if (!key && config.authMode !== "local_open") {
+      throw new AppError("unauthorized", "an API key is required: send 'Authorization: Bearer <key>'");
+    }
+    c.set(
+      "principal",
+      key ? await identity.authenticate(key) : { kind: "open", keyId: null, tenantId: "default", userPk: null, scopes: new Set() },
+    );
+    await next();
+  });
+
+  for (const path of ["/api/v1/memories/", "/api/v1/memories"] as const) {
+    app.openapi(
+      createRoute({
+        method: "post",
+        path,
+        tags,
+        security,
+        hide: path === "/api/v1/memories",
+        summary: "Create a memory (OpenMemory shape)",
+        request: { body: jsonBody(OmCreateBody) },
+        responses: { 200: jsonResponse(z.union([OmMemorySchema, z.object({}).passthrough()]), "The memory"), ...errorResponses },
+      }),
+      async (c) => {
+        const body = c.req.valid("json");
+        const actor = await actorFor(c, "memories:write", body.user_id);
+        const { memories, extractor, config } = c.var.services;
+        if (body.infer) {
+          if (!config.llm || !extractor) {
+            throw new AppError("llm_not_configured", "infer: fact extraction needs an LLM (set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL)", {
+              field: "infer",
+            });
+          }
+          return c.json(await extractor.extract(actor, body), 200);
+        }
+        const { memory } = await memories.addOne(actor, { ...body, text: body.text ?? "" });
+        return c.json(om(memory), 200);
+      },
+    );
+
+    app.openapi(
+      createRoute({
+        method: "get",
+        path,
+        tags,
+        security,
+        hide: path === "/api/v1/memories",
+        summary: "List memories, page by page (OpenMemory shape)",
+        request: {
+          query: z.object({
+            page: z.coerce.number().int().min(1).default(1),
+            size: z.coerce.number().int().min(1).max(100).default(50),
+            app: z.string().max(64).optional(),
+            user_id: UserIdSchema.optional(),
+          }),
+        },
+        responses: {
+          200: jsonResponse(
+            z.object({ items: z.array(OmMemorySchema), total: z.number(), page: z.number(), size: z.number(), pages: z.number() }),
+            "A page",
+          ),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const q = c.req.valid("query");
+        const actor = await actorFor(c, "memories:read", q.user_id);
+        const { items, total } = await c.var.services.memories.page(actor, { page: q.page, size: q.size, app: q.app });
+        return c.json({ items: items.map(om), total, page: q.page, size: q.size, pages: Math.ceil(total / q.size) }, 200);
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/memories/search",
+      tags,
+      security,
+      summary: "Search memories; the query may come as ?query= or in the body",
+      request: {
+        query: z.object({ query: z.string().optional(), limit: z.coerce.number().int().min(1).max(100).optional() }),
+      },
+      responses: { 200: jsonResponse(z.object({ results: z.array(SearchResultSchema) }), "Best matches first"), ...errorResponses },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      let body: { query?: unknown; limit?: unknown } = {};
+      if (q.query === undefined) {
+        try {
+          body = (await c.req.json()) as typeof body;
+        } catch {
+          body = {};
+        }
+      }
+      const query = q.query ?? (typeof body.query === "string" ? body.query : undefined);
+      if (!query || !query.trim()) throw new AppError("validation_error", "query: is required", { field: "query" });
+      const limit = q.limit ?? (typeof body.limit === "number" ? body.limit : 10);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+        throw new AppError("validation_error", "limit: must be an integer from 1 to 100", { field: "limit" });
+      }
+      const actor = await actorFor(c, "memories:read");
+      const results = await c.var.services.memories.search(actor, { query, limit });
+      return c.json({ results: results.map(om) }, 200);
+    },
+  );
+
+  const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/memories/{id}",
+      tags,
+      security,
+      summary: "Get one memory (OpenMemory shape)",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(OmMemorySchema, "The memory"), ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:read");
+      return c.json(om(await c.var.services.memories.get(actor, c.req.valid("param").id)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/v1/memories/{id}",
+      tags,
+      security,
+      summary: "Delete one memory",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(z.object({ message: z.string(), id: z.string() }), "Deleted"), ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await actorFor(c, "memories:write");
+      const { id } = c.req.valid("param");
+      await c.var.services.memories.delete(actor, id);
+      return c.json({ message: "Memory deleted successfully", id }, 200);
+    },
+  );
+}
