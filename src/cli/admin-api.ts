@@ -1,0 +1,64 @@
+/** The admin operations the CLI needs, behind one interface with two faces: the database directly, or a server's admin API. */
+import type { Scope } from "../identity/keys.js";
+import type { ApiKey, Tenant, User } from "../identity/schemas.js";
+
+export interface KeyInput {
+  name?: string | undefined;
+  scopes?: Scope[] | undefined;
+  expires_at?: string | undefined;
+}
+
+export interface CreatedKey {
+  /** The key itself: shown once. */
+  api_key: string;
+  key: ApiKey;
+}
+
+export interface CreateUserInput {
+  user_id: string;
+  tenant?: string | undefined;
+  name?: string | undefined;
+  email?: string | undefined;
+}
+
+export interface AdminApi {
+  /** How this API reaches the data, for messages: "the running server at …" or "embedded PGlite at …". */
+  readonly via: string;
+  createTenant(id: string, name?: string): Promise<Tenant>;
+  listTenants(): Promise<Tenant[]>;
+  createUser(input: CreateUserInput): Promise<CreatedKey & { user: User }>;
+  /** Every user (all pages), optionally of one tenant. */
+  listUsers(filter: { tenant?: string | undefined }): Promise<User[]>;
+  deleteUser(tenant: string, userId: string): Promise<{ deleted_memories: number }>;
+  createUserKey(tenant: string, userId: string, opts: KeyInput): Promise<CreatedKey>;
+  createClientKey(tenant: string, opts: KeyInput): Promise<CreatedKey>;
+  createAdminKey(opts: KeyInput): Promise<CreatedKey>;
+  /** With `user`, that user's keys (in `tenant`, default `default`); otherwise all keys, optionally of one tenant. */
+  listKeys(filter: { tenant?: string | undefined; user?: string | undefined }): Promise<ApiKey[]>;
+  revokeKey(keyId: string): Promise<ApiKey>;
+  rotateKey(keyId: string): Promise<CreatedKey & { rotated_from: string }>;
+  close(): Promise<void>;
+}
+
+/** An error reported by a server's admin API: its stable code and message, as the error body gave them. */
+export class RemoteError extends Error {
+  override name = "RemoteError";
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** An expected failure of the CLI itself (no key, store locked); printed as one line, never with a stack. */
+export class CliError extends Error {
+  override name = "CliError";
+  constructor(
+    message: string,
+    readonly exitCode: number = 1,
+  ) {
+    super(message);
+  }
+}

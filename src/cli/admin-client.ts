@@ -1,0 +1,139 @@
+/** AdminApi over a running server's REST admin routes (src/identity/routes.ts), with an admin key as Bearer token. */
+import type { ApiKey, Tenant, User } from "../identity/schemas.js";
+import {
+  type AdminApi,
+  CliError,
+  type CreatedKey,
+  type CreateUserInput,
+  type KeyInput,
+  RemoteError,
+} from "./admin-api.js";
+
+const TIMEOUT_MS = 30_000;
+const PAGE = 500;
+
+type Query = Record<string, string | number | undefined>;
+
+export class HttpAdminApi implements AdminApi {
+  readonly via: string;
+  private readonly base: string;
+
+  constructor(
+    url: string,
+    private readonly adminKey: string,
+    via?: string,
+  ) {
+    this.base = url.replace(/\/+$/, "");
+    this.via = via ?? `the server at ${this.base}`;
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    opts: { query?: Query; body?: unknown } = {},
+  ): Promise<T> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
+    const url = `${this.base}${path}${qs.size > 0 ? `?${qs}` : ""}`;
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.adminKey}`,
+      accept: "application/json",
+    };
+    if (opts.body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new CliError(`cannot reach the server at ${this.base} (${why})`);
+    }
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (res.ok) return body as T;
+    const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    const code = typeof error?.code === "string" ? error.code : `http_${res.status}`;
+    let message =
+      typeof error?.message === "string"
+        ? error.message
+        : `the server answered ${res.status} ${res.statusText}`;
+    if (res.status === 401)
+      message += ` (the admin key given with --key or ENGRAM_ADMIN_KEY was refused by ${this.base})`;
+    if (res.status === 403 && code === "forbidden") message += " (the key given is not an admin key)";
+    throw new RemoteError(code, message, res.status);
+  }
+
+  async createTenant(id: string, name?: string): Promise<Tenant> {
+    return this.call("POST", "/v1/tenants", { body: { id, ...(name !== undefined ? { name } : {}) } });
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    return (await this.call<{ tenants: Tenant[] }>("GET", "/v1/tenants")).tenants;
+  }
+
+  createUser(input: CreateUserInput): Promise<CreatedKey & { user: User }> {
+    return this.call("POST", "/v1/users", { body: dropUndefined(input) });
+  }
+
+  async listUsers(filter: { tenant?: string | undefined }): Promise<User[]> {
+    const all: User[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.call<{ users: User[]; next_cursor: string | null }>("GET", "/v1/users", {
+        query: { tenant: filter.tenant, limit: PAGE, cursor },
+      });
+      all.push(...page.users);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return all;
+  }
+
+  deleteUser(tenant: string, userId: string): Promise<{ deleted_memories: number }> {
+    return this.call("DELETE", `/v1/users/${encodeURIComponent(userId)}`, { query: { tenant } });
+  }
+
+  createUserKey(tenant: string, userId: string, opts: KeyInput): Promise<CreatedKey> {
+    return this.call("POST", `/v1/users/${encodeURIComponent(userId)}/keys`, {
+      query: { tenant },
+      body: dropUndefined(opts),
+    });
+  }
+
+  createClientKey(tenant: string, opts: KeyInput): Promise<CreatedKey> {
+    return this.call("POST", `/v1/tenants/${encodeURIComponent(tenant)}/keys`, { body: dropUndefined(opts) });
+  }
+
+  createAdminKey(opts: KeyInput): Promise<CreatedKey> {
+    return this.call("POST", "/v1/keys", { body: dropUndefined(opts) });
+  }
+
+  async listKeys(filter: { tenant?: string | undefined; user?: string | undefined }): Promise<ApiKey[]> {
+    const path = filter.user !== undefined ? `/v1/users/${encodeURIComponent(filter.user)}/keys` : "/v1/keys";
+    return (await this.call<{ keys: ApiKey[] }>("GET", path, { query: { tenant: filter.tenant } })).keys;
+  }
+
+  revokeKey(keyId: string): Promise<ApiKey> {
+    return this.call("DELETE", `/v1/keys/${encodeURIComponent(keyId)}`);
+  }
+
+  rotateKey(keyId: string): Promise<CreatedKey & { rotated_from: string }> {
+    return this.call("POST", `/v1/keys/${encodeURIComponent(keyId)}/rotate`);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The routes' bodies are strict: an absent option must be absent, not `undefined` turned into nothing or null. */
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

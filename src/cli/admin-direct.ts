@@ -1,0 +1,82 @@
+/** AdminApi on the configured database itself, through IdentityService: no server, no embedding model. */
+import type { DatabaseConfig } from "../config/config.js";
+import type { Db } from "../db/db.js";
+import { describeDatabase, openDb } from "../db/open.js";
+import type { User } from "../identity/schemas.js";
+import { IdentityService } from "../identity/service.js";
+import type { AdminApi } from "./admin-api.js";
+
+const PAGE = 500;
+
+export class DirectAdminApi implements AdminApi {
+  private constructor(
+    private readonly db: Db,
+    private readonly identity: IdentityService,
+    readonly via: string,
+  ) {}
+
+  /** Opens (and migrates, so a fresh store works) the database. On PGlite this takes the data dir's lock. */
+  static async open(
+    config: DatabaseConfig,
+    efSearch: number,
+  ): Promise<{ api: DirectAdminApi; applied: string[] }> {
+    const { db, applied } = await openDb(config, { efSearch });
+    return { api: new DirectAdminApi(db, new IdentityService(db), describeDatabase(config)), applied };
+  }
+
+  createTenant(id: string, name?: string) {
+    return this.identity.createTenant(id, name);
+  }
+
+  listTenants() {
+    return this.identity.listTenants();
+  }
+
+  createUser(input: Parameters<AdminApi["createUser"]>[0]) {
+    return this.identity.createUser(input);
+  }
+
+  async listUsers(filter: { tenant?: string | undefined }): Promise<User[]> {
+    const all: User[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.identity.listUsers({ tenant: filter.tenant, limit: PAGE, cursor });
+      all.push(...page.users);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return all;
+  }
+
+  deleteUser(tenant: string, userId: string) {
+    return this.identity.deleteUser(tenant, userId);
+  }
+
+  createUserKey(tenant: string, userId: string, opts: Parameters<AdminApi["createUserKey"]>[2]) {
+    return this.identity.createUserKey(tenant, userId, opts);
+  }
+
+  createClientKey(tenant: string, opts: Parameters<AdminApi["createClientKey"]>[1]) {
+    return this.identity.createClientKey(tenant, opts);
+  }
+
+  createAdminKey(opts: Parameters<AdminApi["createAdminKey"]>[0]) {
+    return this.identity.createAdminKey(opts);
+  }
+
+  listKeys(filter: { tenant?: string | undefined; user?: string | undefined }) {
+    if (filter.user !== undefined) return this.identity.listUserKeys(filter.tenant ?? "default", filter.user);
+    return this.identity.listKeys({ tenant: filter.tenant });
+  }
+
+  revokeKey(keyId: string) {
+    return this.identity.revokeKey(keyId);
+  }
+
+  rotateKey(keyId: string) {
+    return this.identity.rotateKey(keyId);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
