@@ -1,6 +1,7 @@
 /** Starts Engram: open and migrate the database, load the embedder, bootstrap the admin key, serve HTTP. */
 import { serve } from "@hono/node-server";
 import type { Logger } from "pino";
+import { ChatService } from "./chat/service.js";
 import type { Config } from "./config/config.js";
 import type { Db } from "./db/db.js";
 import { describeDatabase, openDb } from "./db/open.js";
@@ -9,9 +10,12 @@ import { createEmbedder, type Embedder } from "./embeddings/embedder.js";
 import { createApp } from "./http/app.js";
 import type { App, Services } from "./http/context.js";
 import { IdentityService } from "./identity/service.js";
+import { createLlmClient } from "./llm/client.js";
 import { AppService } from "./memories/apps.js";
+import { extractMemories } from "./memories/extraction.js";
 import { MemoryService } from "./memories/service.js";
 import { ensureVectorIndex } from "./memories/vector-index.js";
+import { SessionService } from "./sessions/service.js";
 
 export interface Runtime {
   services: Services;
@@ -36,9 +40,28 @@ export async function createRuntime(
     const embedder = await embedderPromise;
     await ensureVectorIndex(db, embedder);
     const identity = new IdentityService(db);
-    const memories = new MemoryService(db, embedder, { maxTextLength: config.limits.textChars });
+    const memories = new MemoryService(db, embedder, { maxTextLength: config.limits.textChars, search: config.search });
     const apps = new AppService(db);
-    const services: Services = { config, db, embedder, identity, memories, apps, log };
+    const llm = config.llm ? createLlmClient(config.llm) : undefined;
+    const sessions = new SessionService(db, {
+      timeoutSeconds: config.sessionTimeoutSeconds,
+      maxTextLength: config.limits.textChars,
+    });
+    const chat = new ChatService({ sessions, memories, llm, log, maxTextLength: config.limits.textChars });
+    const services: Services = {
+      config,
+      db,
+      embedder,
+      identity,
+      memories,
+      apps,
+      sessions,
+      chat,
+      log,
+      ...(llm
+        ? { llm, extractor: { extract: (actor, input) => extractMemories({ memories, llm }, actor, input) } }
+        : {}),
+    };
     const app = createApp(services);
     log.debug({ ms: Math.round(performance.now() - t0) }, "runtime ready");
     const owned = db;

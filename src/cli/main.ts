@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /** The `engram` command: serve, migrate, and user/key administration. */
 import { Command } from "commander";
-import { VERSION } from "../http/app.js";
+import { VERSION } from "../version.js";
+import { registerMcpCommand } from "../mcp/stdio.js";
 import { registerAdminCommands } from "./admin-commands.js";
 import { runMigrate, runServe } from "./serve.js";
 
@@ -20,7 +21,8 @@ ENGRAM_DATABASE_URL (postgres://… to use PostgreSQL), ENGRAM_ADMIN_KEY. See do
 Examples:
   engram serve                               start the server on http://127.0.0.1:8765
   engram users create alice --name Alice     create a user and print its API key once
-  engram keys list                           list keys (never their secrets)`,
+  engram keys list                           list keys (never their secrets)
+  engram mcp --url URL --key KEY             MCP on stdin/stdout for Claude Desktop (see docs/mcp.md)`,
   );
 
 program
@@ -40,6 +42,7 @@ program
   });
 
 registerAdminCommands(program);
+registerMcpCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`engram: ${err instanceof Error ? err.message : String(err)}\n`);

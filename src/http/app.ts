@@ -3,16 +3,20 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { registerChatRoutes } from "../chat/routes.js";
+import { registerOpenMemoryRoutes } from "../compat/openmemory.js";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
+import { VERSION } from "../version.js";
 import { registerIdentityRoutes } from "../identity/routes.js";
+import { registerMcpRoutes } from "../mcp/http.js";
 import { registerMemoryRoutes } from "../memories/routes.js";
+import { registerSessionRoutes } from "../sessions/routes.js";
 import { authenticate } from "./auth.js";
 import type { App, AppEnv, Services } from "./context.js";
 import { errorBody, fromZod, toAppError } from "./errors.js";
 import { registerHealthRoutes } from "./health.js";
 
-export const VERSION = "0.1.0";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -97,6 +101,10 @@ export function createApp(services: Services): App {
   registerHealthRoutes(app);
   registerIdentityRoutes(app);
   registerMemoryRoutes(app);
+  registerOpenMemoryRoutes(app);
+  registerSessionRoutes(app);
+  registerChatRoutes(app);
+  registerMcpRoutes(app, { version: VERSION });
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -1,6 +1,6 @@
 /** Admin REST routes for tenants, users and keys, plus /v1/me for any key. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdmin } from "../http/auth.js";
+import { requestedUser, requireAdmin } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import {
@@ -44,7 +44,7 @@ export function registerIdentityRoutes(app: App): void {
       const p = c.var.principal;
       const { identity } = c.var.services;
       let userId: string | null = null;
-      if (p.kind !== "admin") userId = (await identity.resolveActor(p, undefined)).userId;
+      if (p.kind !== "admin") userId = (await identity.resolveActor(p, requestedUser(c))).userId;
       return c.json(
         { kind: p.kind, key_id: p.keyId, tenant: p.tenantId, user_id: userId, scopes: [...p.scopes].sort() },
         200,

@@ -106,14 +106,27 @@ export const SearchBody = z
   .object({
     query: z.string().trim().min(1, "must not be empty"),
     limit: z.number().int().min(1).max(100).default(10),
-    threshold: z.number().min(0).max(1).optional(),
+    threshold: z.number().min(0).max(1).optional().openapi({ description: "Minimum score (0..1, same scale in every mode)" }),
     filters: MemoryFiltersSchema.optional(),
+    mode: z
+      .enum(["hybrid", "semantic", "keyword"])
+      .default("hybrid")
+      .openapi({ description: "hybrid (default): meaning and keywords fused; semantic: vectors only; keyword: full text only" }),
+    explain: z.boolean().default(false).openapi({ description: "Return each signal's rank and score per result" }),
   })
+  .strict()
   .openapi("SearchMemories");
-export type SearchInput = z.infer<typeof SearchBody>;
+/** Callers other than REST (chat, MCP, extraction) may omit the defaulted fields. */
+export type SearchInput = z.input<typeof SearchBody>;
+
+const SignalSchema = z.object({ rank: z.number().int(), score: z.number() }).nullable();
 
 export const SearchResultSchema = MemorySchema.extend({
-  score: z.number().openapi({ description: "Similarity in 0..1, higher is closer" }),
+  score: z.number().openapi({ description: "Relevance in 0..1, higher is closer" }),
+  explain: z
+    .object({ semantic: SignalSchema, keyword: SignalSchema, fusion: z.enum(["rrf", "linear", "none"]) })
+    .optional()
+    .openapi({ description: "Present with explain: true; a null signal means that side did not rank the memory" }),
 }).openapi("SearchResult");
 export type SearchResult = z.infer<typeof SearchResultSchema>;
 

@@ -1,4 +1,5 @@
 /** Memories: add, list, get, update, delete, history and semantic search, always as one acting user inside RLS. */
+import type { SearchConfig } from "../config/config.js";
 import type { Db, Queryable } from "../db/db.js";
 import type { Embedder } from "../embeddings/embedder.js";
 import { AppError } from "../errors.js";
@@ -16,7 +17,8 @@ import type {
   SearchResult,
   UpdateMemoryInput,
 } from "./schemas.js";
-import { filterClause, MEMORY_COLUMNS, type MemoryRow, vectorExpr, vectorLiteral } from "./sql.js";
+import { runSearch, type SearchPlan } from "./search.js";
+import { filterClause, MEMORY_COLUMNS, type MemoryRow, vectorLiteral } from "./sql.js";
 
 export function toMemory(r: MemoryRow): Memory {
   return {
@@ -44,6 +46,7 @@ export function normaliseText(text: string): string {
 
 export interface MemoryServiceOptions {
   maxTextLength: number;
+  search: SearchConfig;
 }
 
 export interface AddOptions {
@@ -108,8 +111,8 @@ export class MemoryService {
         if (raced[0]) return { memory: toMemory(raced[0]), created: false };
       }
       const rows = await tx.query<MemoryRow>(
-        `INSERT INTO memories (id, tenant_id, user_id, app, session_id, text, metadata, embedding, embedding_model)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::vector, $9) RETURNING ${MEMORY_COLUMNS}`,
+        `INSERT INTO memories (id, tenant_id, user_id, app, session_id, text, metadata, embedding, embedding_model, search_config)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::vector, $9, $10::regconfig) RETURNING ${MEMORY_COLUMNS}`,
         [
           newId("mem"),
           actor.tenantId,
@@ -120,6 +123,7 @@ export class MemoryService {
           JSON.stringify(input.metadata ?? {}),
           vectorLiteral(vector),
           this.embedder.model,
+          this.opts.search.language,
         ],
       );
       const row = rows[0] as MemoryRow;
@@ -309,32 +313,34 @@ export class MemoryService {
     return events;
   }
 
-  /** Cosine similarity search over the user's memories; score = 1 - cosine distance, clamped to 0..1. */
+  /** Hybrid (default), semantic or keyword search over the caller's memories; see search.ts. */
   async search(actor: Actor, input: SearchInput): Promise<SearchResult[]> {
     this.checkText(input.query, "query");
-    const q = await this.embedder.embedQuery(input.query);
-    const params: unknown[] = [vectorLiteral(q)];
-    const where = `${filterClause(actor.userPk, input.filters, params)} AND ${NOT_IN_PAUSED_APP}`;
-    params.push(this.embedder.model, input.limit);
-    const expr = vectorExpr(this.embedder.dimensions);
-    const dims = Math.trunc(this.embedder.dimensions);
-    // The inner ORDER BY may use the HNSW index (relaxed order); the outer one restores exact order.
-    const rows = await this.db.withUser(actor.userPk, async (tx) => {
+    const mode = input.mode ?? "hybrid";
+    const vector = mode === "keyword" ? null : await this.embedder.embedQuery(input.query);
+    const plan: SearchPlan = {
+      userPk: actor.userPk,
+      query: input.query,
+      vector,
+      dims: Math.trunc(this.embedder.dimensions),
+      model: this.embedder.model,
+      filters: input.filters,
+      limit: input.limit ?? 10,
+      mode,
+      config: this.opts.search,
+    };
+    const candidates = await this.db.withUser(actor.userPk, async (tx) => {
       await checkAppReadable(tx, actor, input.filters?.app);
-      return tx.query<MemoryRow & { distance: number }>(
-        `SELECT * FROM (
-           SELECT ${MEMORY_COLUMNS}, ${expr} <=> $1::vector(${dims}) AS distance
-           FROM memories
-           WHERE ${where} AND embedding_model = $${params.length - 1}
-           ORDER BY ${expr} <=> $1::vector(${dims})
-           LIMIT $${params.length}
-         ) s ORDER BY distance, id`,
-        params,
-      );
+      return runSearch(tx, plan);
     });
     const threshold = input.threshold ?? 0;
-    return rows
-      .map((r) => ({ ...toMemory(r), score: Math.max(0, Math.min(1, 1 - Number(r.distance))) }))
-      .filter((r) => r.score >= threshold);
+    const fusion = mode === "hybrid" ? this.opts.search.fusion : "none";
+    return candidates
+      .filter((c) => c.score >= threshold)
+      .map((c) => ({
+        ...toMemory(c.row),
+        score: c.score,
+        ...(input.explain ? { explain: { semantic: c.semantic, keyword: c.keyword, fusion } } : {}),
+      }));
   }
 }
