@@ -10,9 +10,10 @@ import { createEmbedder, type Embedder } from "./embeddings/embedder.js";
 import { createApp } from "./http/app.js";
 import type { App, Services } from "./http/context.js";
 import { IdentityService } from "./identity/service.js";
-import { createLlmClient } from "./llm/client.js";
+import { createLlmClient, type LlmClient } from "./llm/client.js";
 import { AppService } from "./memories/apps.js";
 import { extractMemories } from "./memories/extraction.js";
+import { createEndpointReranker, createLlmReranker, type Reranker } from "./memories/rerank.js";
 import { MemoryService } from "./memories/service.js";
 import { ensureVectorIndex } from "./memories/vector-index.js";
 import { SessionService } from "./sessions/service.js";
@@ -40,9 +41,14 @@ export async function createRuntime(
     const embedder = await embedderPromise;
     await ensureVectorIndex(db, embedder);
     const identity = new IdentityService(db);
-    const memories = new MemoryService(db, embedder, { maxTextLength: config.limits.textChars, search: config.search });
     const apps = new AppService(db);
     const llm = config.llm ? createLlmClient(config.llm) : undefined;
+    const memories = new MemoryService(db, embedder, {
+      maxTextLength: config.limits.textChars,
+      search: config.search,
+      reranker: createReranker(config, llm),
+      log,
+    });
     const sessions = new SessionService(db, {
       timeoutSeconds: config.sessionTimeoutSeconds,
       maxTextLength: config.limits.textChars,
@@ -78,6 +84,15 @@ export async function createRuntime(
     if (!opts.embedder) await embedderPromise.then((e) => e.close()).catch(() => {});
     throw err;
   }
+}
+
+function createReranker(config: Config, llm: LlmClient | undefined): Reranker | undefined {
+  const r = config.search.rerank;
+  if (r.mode === "endpoint" && r.url) {
+    return createEndpointReranker({ url: r.url, model: r.model, apiKey: r.apiKey, timeoutMs: config.llm?.timeoutMs ?? 10_000 });
+  }
+  if (r.mode === "llm" && llm) return createLlmReranker(llm);
+  return undefined;
 }
 
 /** First start on an empty store creates an admin key and prints it once; ENGRAM_ADMIN_KEY replaces that. */

@@ -53,6 +53,7 @@ describe("loadConfig defaults", () => {
         keywordRanker: "bm25",
         keywordWeight: 2,
         semanticWeight: 1,
+        rerank: { mode: "off", candidates: 20 },
       },
     } satisfies Omit<Config, "database">);
     expect(database.kind).toBe("pglite");

@@ -80,6 +80,15 @@ const fields = {
     yaml: "search.keyword_ranker",
     schema: z.enum(["bm25", "ts_rank_cd"]).default("bm25"),
   },
+  rerank: { env: "ENGRAM_RERANK", yaml: "search.rerank", schema: z.enum(["off", "endpoint", "llm"]).default("off") },
+  rerankUrl: { env: "ENGRAM_RERANK_URL", yaml: "search.rerank_url", schema: url.optional() },
+  rerankModel: { env: "ENGRAM_RERANK_MODEL", yaml: "search.rerank_model", schema: z.string().min(1).optional() },
+  rerankApiKey: { env: "ENGRAM_RERANK_API_KEY", yaml: "search.rerank_api_key", schema: z.string().optional() },
+  rerankCandidates: {
+    env: "ENGRAM_RERANK_CANDIDATES",
+    yaml: "search.rerank_candidates",
+    schema: positiveInt.max(100).default(20),
+  },
   keywordWeight: { env: "ENGRAM_SEARCH_KEYWORD_WEIGHT", yaml: "search.keyword_weight", schema: z.coerce.number().min(0).max(100).default(2) },
   semanticWeight: { env: "ENGRAM_SEARCH_SEMANTIC_WEIGHT", yaml: "search.semantic_weight", schema: z.coerce.number().min(0).max(100).default(1) },
 } as const;
@@ -113,6 +122,8 @@ export interface SearchConfig {
   keywordRanker: "bm25" | "ts_rank_cd";
   keywordWeight: number;
   semanticWeight: number;
+  /** Reranking of the fused top candidates: off (default), a rerank endpoint, or the configured LLM. */
+  rerank: { mode: "off" | "endpoint" | "llm"; url?: string; model?: string; apiKey?: string; candidates: number };
 }
 
 export type DatabaseConfig = { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string; poolSize: number };
@@ -225,6 +236,12 @@ function assemble(r: Raw, configFile: string | undefined): Config {
   if (r.embeddingsUrl && !r.embeddingsModel) {
     throw new ConfigError("ENGRAM_EMBEDDINGS_MODEL (embeddings.model) is required when ENGRAM_EMBEDDINGS_URL is set");
   }
+  if (r.rerank === "endpoint" && !r.rerankUrl) {
+    throw new ConfigError("ENGRAM_RERANK_URL (search.rerank_url) is required when ENGRAM_RERANK is endpoint");
+  }
+  if (r.rerank === "llm" && !r.llmUrl) {
+    throw new ConfigError("ENGRAM_RERANK=llm needs an LLM: set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL");
+  }
   if (r.llmUrl && !r.llmModel) throw new ConfigError("ENGRAM_LLM_MODEL (llm.model) is required when ENGRAM_LLM_URL is set");
 
   const embeddings: EmbeddingsConfig = {
@@ -260,6 +277,13 @@ function assemble(r: Raw, configFile: string | undefined): Config {
       keywordRanker: r.keywordRanker,
       keywordWeight: r.keywordWeight,
       semanticWeight: r.semanticWeight,
+      rerank: {
+        mode: r.rerank,
+        candidates: r.rerankCandidates,
+        ...(r.rerankUrl ? { url: r.rerankUrl } : {}),
+        ...(r.rerankModel ? { model: r.rerankModel } : {}),
+        ...(r.rerankApiKey ? { apiKey: r.rerankApiKey } : {}),
+      },
     },
     ...(r.adminKey ? { adminKey: r.adminKey } : {}),
     ...(r.llmUrl && r.llmModel

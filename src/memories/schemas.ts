@@ -113,6 +113,10 @@ export const SearchBody = z
       .default("hybrid")
       .openapi({ description: "hybrid (default): meaning and keywords fused; semantic: vectors only; keyword: full text only" }),
     explain: z.boolean().default(false).openapi({ description: "Return each signal's rank and score per result" }),
+    rerank: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Rerank the top candidates with the configured reranker (default: as configured, off unless set)" }),
   })
   .strict()
   .openapi("SearchMemories");
@@ -124,7 +128,12 @@ const SignalSchema = z.object({ rank: z.number().int(), score: z.number() }).nul
 export const SearchResultSchema = MemorySchema.extend({
   score: z.number().openapi({ description: "Relevance in 0..1, higher is closer" }),
   explain: z
-    .object({ semantic: SignalSchema, keyword: SignalSchema, fusion: z.enum(["rrf", "linear", "none"]) })
+    .object({
+      semantic: SignalSchema,
+      keyword: SignalSchema,
+      fusion: z.enum(["rrf", "linear", "none"]),
+      rerank: SignalSchema.optional().openapi({ description: "Present when the results were reranked" }),
+    })
     .optional()
     .openapi({ description: "Present with explain: true; a null signal means that side did not rank the memory" }),
 }).openapi("SearchResult");

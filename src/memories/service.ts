@@ -1,4 +1,5 @@
 /** Memories: add, list, get, update, delete, history and semantic search, always as one acting user inside RLS. */
+import type { Logger } from "pino";
 import type { SearchConfig } from "../config/config.js";
 import type { Db, Queryable } from "../db/db.js";
 import type { Embedder } from "../embeddings/embedder.js";
@@ -17,7 +18,8 @@ import type {
   SearchResult,
   UpdateMemoryInput,
 } from "./schemas.js";
-import { runSearch, type SearchPlan } from "./search.js";
+import type { Reranker } from "./rerank.js";
+import { runSearch, type SearchPlan, type Signal } from "./search.js";
 import { filterClause, MEMORY_COLUMNS, type MemoryRow, vectorLiteral } from "./sql.js";
 
 export function toMemory(r: MemoryRow): Memory {
@@ -47,6 +49,8 @@ export function normaliseText(text: string): string {
 export interface MemoryServiceOptions {
   maxTextLength: number;
   search: SearchConfig;
+  reranker?: Reranker | undefined;
+  log?: Logger | undefined;
 }
 
 export interface AddOptions {
@@ -313,10 +317,16 @@ export class MemoryService {
     return events;
   }
 
-  /** Hybrid (default), semantic or keyword search over the caller's memories; see search.ts. */
+  /** Hybrid (default), semantic or keyword search over the caller's memories (search.ts), optionally reranked. */
   async search(actor: Actor, input: SearchInput): Promise<SearchResult[]> {
     this.checkText(input.query, "query");
     const mode = input.mode ?? "hybrid";
+    const limit = input.limit ?? 10;
+    const { reranker } = this.opts;
+    const rerank = input.rerank ?? this.opts.search.rerank.mode !== "off";
+    if (input.rerank && !reranker) {
+      throw new AppError("rerank_not_configured", "rerank: no reranker is configured (ENGRAM_RERANK)", { field: "rerank" });
+    }
     const vector = mode === "keyword" ? null : await this.embedder.embedQuery(input.query);
     const plan: SearchPlan = {
       userPk: actor.userPk,
@@ -325,7 +335,7 @@ export class MemoryService {
       dims: Math.trunc(this.embedder.dimensions),
       model: this.embedder.model,
       filters: input.filters,
-      limit: input.limit ?? 10,
+      limit: rerank && reranker ? Math.max(limit, this.opts.search.rerank.candidates) : limit,
       mode,
       config: this.opts.search,
     };
@@ -333,14 +343,29 @@ export class MemoryService {
       await checkAppReadable(tx, actor, input.filters?.app);
       return runSearch(tx, plan);
     });
-    const threshold = input.threshold ?? 0;
     const fusion = mode === "hybrid" ? this.opts.search.fusion : "none";
-    return candidates
+    let ranked: Array<(typeof candidates)[number] & { rerank?: Signal }> = candidates;
+    if (rerank && reranker && candidates.length > 0) {
+      try {
+        // Outside the transaction: a reranker call can take a while, and PGlite has one session.
+        const scores = await reranker.rerank(input.query, candidates.map((c) => c.row.text));
+        const order = candidates.map((c, i) => ({ c, s: scores[i] ?? 0 })).sort((a, b) => b.s - a.s);
+        ranked = order.map(({ c, s }, i) => ({ ...c, score: s, rerank: { rank: i + 1, score: s } }));
+      } catch (err) {
+        // Reranking is an optional refinement: the fused order is still a good answer.
+        this.opts.log?.warn({ err, reranker: reranker.name }, "reranker failed; returning the fused order");
+      }
+    }
+    const threshold = input.threshold ?? 0;
+    return ranked
+      .slice(0, limit)
       .filter((c) => c.score >= threshold)
       .map((c) => ({
         ...toMemory(c.row),
         score: c.score,
-        ...(input.explain ? { explain: { semantic: c.semantic, keyword: c.keyword, fusion } } : {}),
+        ...(input.explain
+          ? { explain: { semantic: c.semantic, keyword: c.keyword, fusion, ...(c.rerank ? { rerank: c.rerank } : {}) } }
+          : {}),
       }));
   }
 }
