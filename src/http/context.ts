@@ -1,14 +1,17 @@
 /** The services every route reaches through the Hono context, and the context's typed variables. */
 import type { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Logger } from "pino";
+import type { ChatService } from "../chat/service.js";
 import type { Config } from "../config/config.js";
 import type { Db } from "../db/db.js";
 import type { Embedder } from "../embeddings/embedder.js";
 import type { Actor, Principal } from "../identity/principal.js";
 import type { IdentityService } from "../identity/service.js";
+import type { LlmClient } from "../llm/client.js";
 import type { AppService } from "../memories/apps.js";
 import type { AddMemoryBodyInput, ExtractionResultSchema } from "../memories/schemas.js";
 import type { MemoryService } from "../memories/service.js";
+import type { SessionService } from "../sessions/service.js";
 
 /** Fact extraction (infer: true): present only when an LLM is configured. */
 export interface Extractor {
@@ -26,6 +29,10 @@ export interface Services {
   memories: MemoryService;
   apps: AppService;
   extractor?: Extractor;
+  sessions: SessionService;
+  chat: ChatService;
+  /** The configured OpenAI-compatible LLM, if any (chat replies, fact extraction). */
+  llm?: LlmClient;
   log: Logger;
 }
 

@@ -8,31 +8,16 @@ import { z } from "@hono/zod-openapi";
 import { AppError } from "../errors.js";
 import type { Actor } from "../identity/principal.js";
 import type { ChatMessage, LlmClient } from "../llm/client.js";
-import { type AddMemoryInput, type Memory, MemorySchema, type SearchResult } from "./schemas.js";
+import type { AddMemoryInput, ExtractionResultSchema, Memory, SearchResult } from "./schemas.js";
 import type { MemoryService } from "./service.js";
 
 export const EXTRACTION_EVENTS = ["ADD", "UPDATE", "DELETE", "NONE"] as const;
-export type ExtractionEventKind = (typeof EXTRACTION_EVENTS)[number];
 
-/** A conversation turn given to `infer`; only the user's turns are mined for facts, the others give context. */
-export const ExtractionMessageSchema = z
-  .object({
-    role: z.enum(["user", "assistant", "system"]),
-    content: z.string().trim().min(1, "must not be empty"),
-  })
-  .openapi("ExtractionMessage");
-
-export const ExtractionEventSchema = z
-  .object({
-    event: z.enum(EXTRACTION_EVENTS),
-    memory: MemorySchema.nullable().openapi({ description: "The memory after the change (for DELETE: as it was)" }),
-    previous_text: z.string().optional().openapi({ description: "UPDATE and DELETE: the text before the change" }),
-  })
-  .openapi("ExtractionEvent");
-export type ExtractionEvent = z.infer<typeof ExtractionEventSchema>;
-
-export const ExtractionResultSchema = z.object({ results: z.array(ExtractionEventSchema) }).openapi("ExtractionResult");
-export type ExtractionResult = z.infer<typeof ExtractionResultSchema>;
+/** One applied decision; the schema (ExtractionResultSchema, OpenAPI "ExtractionResult") lives in ./schemas.ts. */
+export type ExtractionEvent = z.infer<typeof ExtractionResultSchema>;
+export interface ExtractionResult {
+  results: ExtractionEvent[];
+}
 
 export interface ExtractionInput {
   /** One user utterance; or give `messages`. */
@@ -67,7 +52,7 @@ const DecisionsSchema = z.object({ memory: z.array(z.unknown()) });
 const FACTS_PROMPT = `You extract facts about the user from a conversation, for a long-term memory.
 Rules:
 - Extract only facts about the user (preferences, personal details, plans, relationships, health, work, opinions) that the USER stated. Assistant and system messages are context only.
-- Each fact is one short, self-contained sentence in the user's own language, in first person (e.g. "I like Python", "My sister lives in Lisbon").
+- Each fact is one short, self-contained sentence in the user's own language, in first person (e.g. "I am vegetarian", "My sister lives in Lisbon").
 - Leave out greetings, questions, small talk and anything that is not about the user.
 - Today's date is {today}.
 Answer with a JSON object only: {"facts": ["...", "..."]}. If there is nothing to remember, answer {"facts": []}.`;
@@ -90,9 +75,13 @@ function parseJsonObject(llm: LlmClient, raw: string, what: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     const shown = raw.replace(/\s+/g, " ").trim().slice(0, 200);
-    throw new AppError("llm_unavailable", `LLM endpoint ${llm.endpoint} (model ${llm.model}) answered the ${what} step with invalid JSON: ${shown || "(empty)"}`, {
-      cause: err,
-    });
+    throw new AppError(
+      "llm_unavailable",
+      `LLM endpoint ${llm.endpoint} (model ${llm.model}) answered the ${what} step with invalid JSON: ${shown || "(empty)"}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -111,9 +100,12 @@ function withoutScore(r: SearchResult): Memory {
 }
 
 function conversation(input: ExtractionInput): ChatMessage[] {
-  if (input.messages && input.messages.length > 0) return input.messages.map((m) => ({ role: m.role, content: m.content }));
+  if (input.messages && input.messages.length > 0)
+    return input.messages.map((m) => ({ role: m.role, content: m.content }));
   if (input.text !== undefined && input.text.trim() !== "") return [{ role: "user", content: input.text }];
-  throw new AppError("validation_error", "text: give text or messages to extract memories from", { field: "text" });
+  throw new AppError("validation_error", "text: give text or messages to extract memories from", {
+    field: "text",
+  });
 }
 
 /** Step 1: the facts, trimmed, de-duplicated and bounded. */
@@ -145,10 +137,17 @@ async function extractFacts(llm: LlmClient, turns: ChatMessage[]): Promise<strin
  * Extracts facts from `input` and applies the LLM's decisions to the caller's memories.
  * Throws llm_not_configured (422) without an LLM, llm_unavailable (502) when it fails or answers nonsense.
  */
-export async function extractMemories(deps: ExtractionDeps, actor: Actor, input: ExtractionInput): Promise<ExtractionResult> {
+export async function extractMemories(
+  deps: ExtractionDeps,
+  actor: Actor,
+  input: ExtractionInput,
+): Promise<ExtractionResult> {
   const { llm, memories } = deps;
   if (!llm) {
-    throw new AppError("llm_not_configured", "infer needs an LLM: set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL (llm.url, llm.model)");
+    throw new AppError(
+      "llm_not_configured",
+      "infer needs an LLM: set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL (llm.url, llm.model)",
+    );
   }
   const facts = await extractFacts(llm, conversation(input));
   if (facts.length === 0) return { results: [] };
@@ -157,7 +156,11 @@ export async function extractMemories(deps: ExtractionDeps, actor: Actor, input:
   const candidates: SearchResult[] = [];
   const seen = new Set<string>();
   for (const fact of facts) {
-    for (const hit of await memories.search(actor, { query: fact, limit: CANDIDATES_PER_FACT })) {
+    for (const hit of await memories.search(actor, {
+      query: fact,
+      limit: CANDIDATES_PER_FACT,
+      mode: "semantic",
+    })) {
       if (seen.has(hit.id)) continue;
       seen.add(hit.id);
       candidates.push(hit);
@@ -166,10 +169,12 @@ export async function extractMemories(deps: ExtractionDeps, actor: Actor, input:
 
   // With nothing to compare against, every fact is new: no second LLM call.
   const decisions: Decision[] =
-    candidates.length === 0 ? facts.map((text) => ({ event: "ADD" as const, text })) : await decide(llm, facts, candidates);
+    candidates.length === 0
+      ? facts.map((text) => ({ event: "ADD" as const, text }))
+      : await decide(llm, facts, candidates);
 
-  const add = async (text: string): Promise<Memory> =>
-    memories.add(actor, {
+  const add = (text: string): Promise<{ memory: Memory; created: boolean }> =>
+    memories.addOne(actor, {
       text,
       ...(input.metadata ? { metadata: input.metadata } : {}),
       ...(input.app ? { app: input.app } : {}),
@@ -184,7 +189,7 @@ export async function extractMemories(deps: ExtractionDeps, actor: Actor, input:
     const index = d.id === undefined ? undefined : Number(String(d.id).trim());
     // An id the LLM invented (or a real memory id it was never shown) is not an index into the candidates: ignored.
     const target = index !== undefined && Number.isInteger(index) ? candidates[index] : undefined;
-    if (target && touched.has(index as number)) continue; // one change per memory per call
+    if (d.event !== "ADD" && target && touched.has(index as number)) continue; // one change per memory per call
     switch (d.event) {
       case "ADD": {
         if (text === "" || text.length > MAX_FACT_CHARS || added.has(text.toLowerCase())) continue;
@@ -194,7 +199,9 @@ export async function extractMemories(deps: ExtractionDeps, actor: Actor, input:
           continue;
         }
         added.add(text.toLowerCase());
-        results.push({ event: "ADD", memory: await add(text) });
+        // MemoryService returns an identical active memory instead of a duplicate: that is no change.
+        const { memory, created } = await add(text);
+        results.push({ event: created ? "ADD" : "NONE", memory });
         break;
       }
       case "UPDATE": {
@@ -205,7 +212,11 @@ export async function extractMemories(deps: ExtractionDeps, actor: Actor, input:
           continue;
         }
         const updated = await applyOrGone(() => memories.update(actor, target.id, { text }));
-        results.push(updated ? { event: "UPDATE", memory: updated, previous_text: target.text } : { event: "NONE", memory: null });
+        results.push(
+          updated
+            ? { event: "UPDATE", memory: updated, previous_text: target.text }
+            : { event: "NONE", memory: null },
+        );
         break;
       }
       case "DELETE": {
@@ -213,7 +224,9 @@ export async function extractMemories(deps: ExtractionDeps, actor: Actor, input:
         touched.add(index as number);
         const gone = await applyOrGone(() => memories.delete(actor, target.id).then(() => true));
         results.push(
-          gone ? { event: "DELETE", memory: withoutScore(target), previous_text: target.text } : { event: "NONE", memory: null },
+          gone
+            ? { event: "DELETE", memory: withoutScore(target), previous_text: target.text }
+            : { event: "NONE", memory: null },
         );
         break;
       }
