@@ -85,7 +85,11 @@ export class AppError extends Error {
   readonly field: string | undefined;
   readonly details: unknown;
 
-  constructor(code: ErrorCode, message: string, opts: { field?: string; details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { field?: string; details?: unknown; cause?: unknown } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = "AppError";
     this.code = code;

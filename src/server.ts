@@ -89,7 +89,12 @@ export async function createRuntime(
 function createReranker(config: Config, llm: LlmClient | undefined): Reranker | undefined {
   const r = config.search.rerank;
   if (r.mode === "endpoint" && r.url) {
-    return createEndpointReranker({ url: r.url, model: r.model, apiKey: r.apiKey, timeoutMs: config.llm?.timeoutMs ?? 10_000 });
+    return createEndpointReranker({
+      url: r.url,
+      model: r.model,
+      apiKey: r.apiKey,
+      timeoutMs: config.llm?.timeoutMs ?? 10_000,
+    });
   }
   if (r.mode === "llm" && llm) return createLlmReranker(llm);
   return undefined;

@@ -18,27 +18,140 @@ describe.each(backends)("bad input ($name)", (backend) => {
     return (await e.call("GET", "/v1/memories?limit=100", { key })).body.memories.length;
   }
 
-  const cases: Array<{ name: string; method?: string; path?: string; body?: unknown; raw?: string; status: number; code: string; field?: string }> = [
+  const cases: Array<{
+    name: string;
+    method?: string;
+    path?: string;
+    body?: unknown;
+    raw?: string;
+    status: number;
+    code: string;
+    field?: string;
+  }> = [
     { name: "missing text", body: {}, status: 400, code: "validation_error", field: "text" },
     { name: "empty text", body: { text: "" }, status: 400, code: "validation_error", field: "text" },
     { name: "blank text", body: { text: "   " }, status: 400, code: "validation_error", field: "text" },
-    { name: "text of the wrong type", body: { text: 42 }, status: 400, code: "validation_error", field: "text" },
-    { name: "text over the size limit", body: { text: "x".repeat(501) }, status: 400, code: "validation_error", field: "text" },
-    { name: "metadata not an object", body: { text: "ok", metadata: "tag" }, status: 400, code: "validation_error", field: "metadata" },
-    { name: "metadata an array", body: { text: "ok", metadata: [1] }, status: 400, code: "validation_error", field: "metadata" },
-    { name: "bad app name", body: { text: "ok", app: "no spaces allowed" }, status: 400, code: "validation_error", field: "app" },
-    { name: "malformed JSON", raw: '{"text": "unterminated', status: 400, code: "invalid_json", field: "body" },
+    {
+      name: "text of the wrong type",
+      body: { text: 42 },
+      status: 400,
+      code: "validation_error",
+      field: "text",
+    },
+    {
+      name: "text over the size limit",
+      body: { text: "x".repeat(501) },
+      status: 400,
+      code: "validation_error",
+      field: "text",
+    },
+    {
+      name: "metadata not an object",
+      body: { text: "ok", metadata: "tag" },
+      status: 400,
+      code: "validation_error",
+      field: "metadata",
+    },
+    {
+      name: "metadata an array",
+      body: { text: "ok", metadata: [1] },
+      status: 400,
+      code: "validation_error",
+      field: "metadata",
+    },
+    {
+      name: "bad app name",
+      body: { text: "ok", app: "no spaces allowed" },
+      status: 400,
+      code: "validation_error",
+      field: "app",
+    },
+    {
+      name: "malformed JSON",
+      raw: '{"text": "unterminated',
+      status: 400,
+      code: "invalid_json",
+      field: "body",
+    },
     { name: "JSON that is not an object", raw: '"just a string"', status: 400, code: "validation_error" },
-    { name: "oversized body", raw: JSON.stringify({ text: "y".repeat(30_000) }), status: 413, code: "payload_too_large" },
-    { name: "limit 0", path: "/v1/memories/search", body: { query: "q", limit: 0 }, status: 400, code: "validation_error", field: "limit" },
-    { name: "limit 1000", path: "/v1/memories/search", body: { query: "q", limit: 1000 }, status: 400, code: "validation_error", field: "limit" },
-    { name: "limit as a string", path: "/v1/memories/search", body: { query: "q", limit: "ten" }, status: 400, code: "validation_error", field: "limit" },
-    { name: "missing query", path: "/v1/memories/search", body: {}, status: 400, code: "validation_error", field: "query" },
-    { name: "threshold above 1", path: "/v1/memories/search", body: { query: "q", threshold: 2 }, status: 400, code: "validation_error", field: "threshold" },
-    { name: "unknown filter", path: "/v1/memories/search", body: { query: "q", filters: { colour: "red" } }, status: 400, code: "validation_error", field: "filters" },
-    { name: "list limit 0", method: "GET", path: "/v1/memories?limit=0", status: 400, code: "validation_error", field: "query.limit" },
-    { name: "list bad cursor", method: "GET", path: "/v1/memories?cursor=zzz", status: 400, code: "validation_error", field: "cursor" },
-    { name: "list bad state", method: "GET", path: "/v1/memories?state=gone", status: 400, code: "validation_error", field: "query.state" },
+    {
+      name: "oversized body",
+      raw: JSON.stringify({ text: "y".repeat(30_000) }),
+      status: 413,
+      code: "payload_too_large",
+    },
+    {
+      name: "limit 0",
+      path: "/v1/memories/search",
+      body: { query: "q", limit: 0 },
+      status: 400,
+      code: "validation_error",
+      field: "limit",
+    },
+    {
+      name: "limit 1000",
+      path: "/v1/memories/search",
+      body: { query: "q", limit: 1000 },
+      status: 400,
+      code: "validation_error",
+      field: "limit",
+    },
+    {
+      name: "limit as a string",
+      path: "/v1/memories/search",
+      body: { query: "q", limit: "ten" },
+      status: 400,
+      code: "validation_error",
+      field: "limit",
+    },
+    {
+      name: "missing query",
+      path: "/v1/memories/search",
+      body: {},
+      status: 400,
+      code: "validation_error",
+      field: "query",
+    },
+    {
+      name: "threshold above 1",
+      path: "/v1/memories/search",
+      body: { query: "q", threshold: 2 },
+      status: 400,
+      code: "validation_error",
+      field: "threshold",
+    },
+    {
+      name: "unknown filter",
+      path: "/v1/memories/search",
+      body: { query: "q", filters: { colour: "red" } },
+      status: 400,
+      code: "validation_error",
+      field: "filters",
+    },
+    {
+      name: "list limit 0",
+      method: "GET",
+      path: "/v1/memories?limit=0",
+      status: 400,
+      code: "validation_error",
+      field: "query.limit",
+    },
+    {
+      name: "list bad cursor",
+      method: "GET",
+      path: "/v1/memories?cursor=zzz",
+      status: 400,
+      code: "validation_error",
+      field: "cursor",
+    },
+    {
+      name: "list bad state",
+      method: "GET",
+      path: "/v1/memories?state=gone",
+      status: 400,
+      code: "validation_error",
+      field: "query.state",
+    },
   ];
 
   for (const c of cases) {
@@ -46,7 +159,9 @@ describe.each(backends)("bad input ($name)", (backend) => {
       const before = await count();
       const res = await e.call(c.method ?? "POST", c.path ?? "/v1/memories", {
         key,
-        ...(c.raw !== undefined ? { raw: c.raw, headers: { "content-type": "application/json" } } : { body: c.body }),
+        ...(c.raw !== undefined
+          ? { raw: c.raw, headers: { "content-type": "application/json" } }
+          : { body: c.body }),
       });
       expect(res.status, JSON.stringify(res.body)).toBe(c.status);
       expect(res.body.error.code).toBe(c.code);
@@ -58,7 +173,10 @@ describe.each(backends)("bad input ($name)", (backend) => {
   }
 
   it("JSON with no Content-Type is accepted, as curl -d sends it", async () => {
-    const res = await e.call("POST", "/v1/memories", { key, raw: JSON.stringify({ text: "sent without a content type" }) });
+    const res = await e.call("POST", "/v1/memories", {
+      key,
+      raw: JSON.stringify({ text: "sent without a content type" }),
+    });
     expect(res.status).toBe(201);
     const form = await e.call("POST", "/v1/memories", {
       key,
@@ -89,12 +207,23 @@ describe.each(backends)("bad input ($name)", (backend) => {
     const star = await e.call("GET", "/v1/memories", { key: ADMIN_KEY, user: "*" });
     expect(star.status).toBe(400);
     expect(star.body.error.field).toBe("X-User-Id");
-    for (const [method, path] of [["GET", "/v1/users/ghost"], ["PATCH", "/v1/users/ghost"], ["DELETE", "/v1/users/ghost"], ["POST", "/v1/users/ghost/keys"]] as const) {
-      const res = await e.call(method, path, { key: ADMIN_KEY, body: method === "GET" || method === "DELETE" ? undefined : {} });
+    for (const [method, path] of [
+      ["GET", "/v1/users/ghost"],
+      ["PATCH", "/v1/users/ghost"],
+      ["DELETE", "/v1/users/ghost"],
+      ["POST", "/v1/users/ghost/keys"],
+    ] as const) {
+      const res = await e.call(method, path, {
+        key: ADMIN_KEY,
+        body: method === "GET" || method === "DELETE" ? undefined : {},
+      });
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(res.body.error.code).toBe("user_not_found");
     }
-    const unknownTenant = await e.call("POST", "/v1/users", { key: ADMIN_KEY, body: { user_id: uid(), tenant: "no-such-tenant" } });
+    const unknownTenant = await e.call("POST", "/v1/users", {
+      key: ADMIN_KEY,
+      body: { user_id: uid(), tenant: "no-such-tenant" },
+    });
     expect(unknownTenant.status).toBe(404);
     expect(unknownTenant.body.error.code).toBe("tenant_not_found");
   });

@@ -15,7 +15,12 @@ describe.each(backends)("isolation ($name)", (backend) => {
     e = await startEngram(backend);
     aKey = await makeUser(e, aUser);
     bKey = await makeUser(e, bUser);
-    aMem = (await e.call("POST", "/v1/memories", { key: aKey, body: { text: "Alice's secret: the vault code is 4711" } })).body;
+    aMem = (
+      await e.call("POST", "/v1/memories", {
+        key: aKey,
+        body: { text: "Alice's secret: the vault code is 4711" },
+      })
+    ).body;
     await e.call("POST", "/v1/memories", { key: aKey, body: { text: "Alice likes Python" } });
     await e.call("POST", "/v1/memories", { key: bKey, body: { text: "Bob likes cycling" } });
   });
@@ -42,7 +47,10 @@ describe.each(backends)("isolation ($name)", (backend) => {
   it("never returns A's rows in B's list or search", async () => {
     const list = await e.call("GET", "/v1/memories?limit=100", { key: bKey });
     expect(list.body.memories.map((m: { text: string }) => m.text)).toEqual(["Bob likes cycling"]);
-    const search = await e.call("POST", "/v1/memories/search", { key: bKey, body: { query: "vault code secret Python", limit: 100 } });
+    const search = await e.call("POST", "/v1/memories/search", {
+      key: bKey,
+      body: { query: "vault code secret Python", limit: 100 },
+    });
     expect(search.body.results.map((m: { text: string }) => m.text)).toEqual(["Bob likes cycling"]);
     const deleted = await e.call("DELETE", "/v1/memories?confirm=true", { key: bKey });
     expect(deleted.body.deleted).toBe(1);
@@ -52,11 +60,18 @@ describe.each(backends)("isolation ($name)", (backend) => {
 
   it("RLS: a raw SELECT with no WHERE inside B's scope returns only B's rows", async () => {
     const { db, identity } = e.runtime.services;
-    const b = await identity.resolveActor({ kind: "admin", keyId: null, tenantId: null, userPk: null, scopes: new Set() }, bUser);
-    const rows = await db.withUser(b.userPk, (tx) => tx.query<{ text: string; user_id: string }>("SELECT * FROM memories"));
+    const b = await identity.resolveActor(
+      { kind: "admin", keyId: null, tenantId: null, userPk: null, scopes: new Set() },
+      bUser,
+    );
+    const rows = await db.withUser(b.userPk, (tx) =>
+      tx.query<{ text: string; user_id: string }>("SELECT * FROM memories"),
+    );
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(r.user_id).toBe(b.userPk);
-    const count = await db.withUser(b.userPk, (tx) => tx.query<{ n: number }>("SELECT count(*)::int AS n FROM memories"));
+    const count = await db.withUser(b.userPk, (tx) =>
+      tx.query<{ n: number }>("SELECT count(*)::int AS n FROM memories"),
+    );
     expect(count[0]?.n).toBe(rows.length);
     // Outside any user scope the table holds more than B's rows, so the filter above is RLS, not an empty table.
     const all = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM memories");
@@ -65,7 +80,13 @@ describe.each(backends)("isolation ($name)", (backend) => {
 
   it("RLS: B's scope cannot insert or update rows of A", async () => {
     const { db, identity } = e.runtime.services;
-    const admin = { kind: "admin" as const, keyId: null, tenantId: null, userPk: null, scopes: new Set<string>() };
+    const admin = {
+      kind: "admin" as const,
+      keyId: null,
+      tenantId: null,
+      userPk: null,
+      scopes: new Set<string>(),
+    };
     const a = await identity.resolveActor(admin, aUser);
     const b = await identity.resolveActor(admin, bUser);
     await expect(
@@ -77,7 +98,9 @@ describe.each(backends)("isolation ($name)", (backend) => {
         ),
       ),
     ).rejects.toThrow(/row-level security/);
-    const updated = await db.withUser(b.userPk, (tx) => tx.query("UPDATE memories SET text = 'pwned' RETURNING id"));
+    const updated = await db.withUser(b.userPk, (tx) =>
+      tx.query("UPDATE memories SET text = 'pwned' RETURNING id"),
+    );
     for (const r of updated as Array<{ id: string }>) expect(r.id).not.toBe(aMem.id);
     expect((await e.call("GET", `/v1/memories/${aMem.id}`, { key: aKey })).body.text).not.toBe("pwned");
   });
@@ -102,16 +125,31 @@ describe.each(backends)("isolation ($name)", (backend) => {
   it("a client key acts for the named users of its tenant, and cannot reach another tenant's users", async () => {
     const t1 = uid("t").toLowerCase();
     const t2 = uid("t").toLowerCase();
-    for (const t of [t1, t2]) expect((await e.call("POST", "/v1/tenants", { key: ADMIN_KEY, body: { id: t } })).status).toBe(201);
+    for (const t of [t1, t2])
+      expect((await e.call("POST", "/v1/tenants", { key: ADMIN_KEY, body: { id: t } })).status).toBe(201);
     const k1 = (await e.call("POST", `/v1/tenants/${t1}/keys`, { key: ADMIN_KEY, body: {} })).body.api_key;
     const k2 = (await e.call("POST", `/v1/tenants/${t2}/keys`, { key: ADMIN_KEY, body: {} })).body.api_key;
     expect(k1).toMatch(/^ek_client_/);
     // Same external id in two tenants: two different users.
-    const m1 = await e.call("POST", "/v1/memories", { key: k1, user: "user_1", body: { text: "tenant one's user_1 likes tea" } });
+    const m1 = await e.call("POST", "/v1/memories", {
+      key: k1,
+      user: "user_1",
+      body: { text: "tenant one's user_1 likes tea" },
+    });
     expect(m1.status).toBe(201);
-    await e.call("POST", "/v1/memories", { key: k2, user: "user_1", body: { text: "tenant two's user_1 likes coffee" } });
-    const s2 = await e.call("POST", "/v1/memories/search", { key: k2, user: "user_1", body: { query: "tea", limit: 50 } });
-    expect(s2.body.results.map((r: { text: string }) => r.text)).toEqual(["tenant two's user_1 likes coffee"]);
+    await e.call("POST", "/v1/memories", {
+      key: k2,
+      user: "user_1",
+      body: { text: "tenant two's user_1 likes coffee" },
+    });
+    const s2 = await e.call("POST", "/v1/memories/search", {
+      key: k2,
+      user: "user_1",
+      body: { query: "tea", limit: 50 },
+    });
+    expect(s2.body.results.map((r: { text: string }) => r.text)).toEqual([
+      "tenant two's user_1 likes coffee",
+    ]);
     expect((await e.call("GET", `/v1/memories/${m1.body.id}`, { key: k2, user: "user_1" })).status).toBe(404);
     // Users of the default tenant are out of reach of a tenant's client key.
     expect((await e.call("GET", `/v1/memories/${aMem.id}`, { key: k1, user: aUser })).status).toBe(404);
@@ -128,9 +166,20 @@ describe.each(backends)("isolation ($name)", (backend) => {
     const t = uid("m").toLowerCase();
     await e.call("POST", "/v1/tenants", { key: ADMIN_KEY, body: { id: t } });
     const k = (await e.call("POST", `/v1/tenants/${t}/keys`, { key: ADMIN_KEY, body: {} })).body.api_key;
-    await e.call("POST", "/v1/memories", { key: k, headers: { "x-muxi-user-id": "tenant_a:user_1" }, body: { text: "A1 fact" } });
-    await e.call("POST", "/v1/memories", { key: k, headers: { "x-muxi-user-id": "tenant_b:user_1" }, body: { text: "B1 fact" } });
-    const a = await e.call("GET", "/v1/memories", { key: k, headers: { "x-muxi-user-id": "tenant_a:user_1" } });
+    await e.call("POST", "/v1/memories", {
+      key: k,
+      headers: { "x-muxi-user-id": "tenant_a:user_1" },
+      body: { text: "A1 fact" },
+    });
+    await e.call("POST", "/v1/memories", {
+      key: k,
+      headers: { "x-muxi-user-id": "tenant_b:user_1" },
+      body: { text: "B1 fact" },
+    });
+    const a = await e.call("GET", "/v1/memories", {
+      key: k,
+      headers: { "x-muxi-user-id": "tenant_a:user_1" },
+    });
     expect(a.body.memories.map((m: { text: string }) => m.text)).toEqual(["A1 fact"]);
     const viaTenant = await e.call("GET", "/v1/memories", {
       key: k,

@@ -25,7 +25,11 @@ describe.each(backends)("keys ($name)", (backend) => {
 
   it("accepts the key as Bearer, X-Api-Key and X-Muxi-Client-Key", async () => {
     const key = await makeUser(e, uid());
-    const variants: Array<Record<string, string>> = [{ authorization: `Bearer ${key}` }, { "x-api-key": key }, { "x-muxi-client-key": key }];
+    const variants: Array<Record<string, string>> = [
+      { authorization: `Bearer ${key}` },
+      { "x-api-key": key },
+      { "x-muxi-client-key": key },
+    ];
     for (const headers of variants) {
       expect((await e.call("GET", "/v1/memories", { headers })).status).toBe(200);
     }
@@ -50,7 +54,10 @@ describe.each(backends)("keys ($name)", (backend) => {
     const user = uid();
     await makeUser(e, user);
     const soon = new Date(Date.now() + 1500).toISOString();
-    const created = await e.call("POST", `/v1/users/${user}/keys`, { key: ADMIN_KEY, body: { expires_at: soon } });
+    const created = await e.call("POST", `/v1/users/${user}/keys`, {
+      key: ADMIN_KEY,
+      body: { expires_at: soon },
+    });
     expect(created.status).toBe(201);
     expect((await e.call("GET", "/v1/memories", { key: created.body.api_key })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1700));
@@ -62,7 +69,10 @@ describe.each(backends)("keys ($name)", (backend) => {
   it("an expiry in the past is refused at creation", async () => {
     const user = uid();
     await makeUser(e, user);
-    const res = await e.call("POST", `/v1/users/${user}/keys`, { key: ADMIN_KEY, body: { expires_at: "2001-01-01T00:00:00Z" } });
+    const res = await e.call("POST", `/v1/users/${user}/keys`, {
+      key: ADMIN_KEY,
+      body: { expires_at: "2001-01-01T00:00:00Z" },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.field).toBe("expires_at");
   });
@@ -71,11 +81,17 @@ describe.each(backends)("keys ($name)", (backend) => {
     const user = uid();
     const full = await makeUser(e, user);
     await e.call("POST", "/v1/memories", { key: full, body: { text: "readable" } });
-    const ro = await e.call("POST", `/v1/users/${user}/keys`, { key: ADMIN_KEY, body: { name: "ro", scopes: ["memories:read"] } });
+    const ro = await e.call("POST", `/v1/users/${user}/keys`, {
+      key: ADMIN_KEY,
+      body: { name: "ro", scopes: ["memories:read"] },
+    });
     expect(ro.body.key.scopes).toEqual(["memories:read"]);
     const read = await e.call("GET", "/v1/memories", { key: ro.body.api_key });
     expect(read.status).toBe(200);
-    const search = await e.call("POST", "/v1/memories/search", { key: ro.body.api_key, body: { query: "readable" } });
+    const search = await e.call("POST", "/v1/memories/search", {
+      key: ro.body.api_key,
+      body: { query: "readable" },
+    });
     expect(search.status).toBe(200);
     const write = await e.call("POST", "/v1/memories", { key: ro.body.api_key, body: { text: "nope" } });
     expect(write.status).toBe(403);
@@ -88,7 +104,10 @@ describe.each(backends)("keys ($name)", (backend) => {
   it("rotation: the old key stops, the new one works and keeps kind, user and scopes", async () => {
     const user = uid();
     await makeUser(e, user);
-    const k = await e.call("POST", `/v1/users/${user}/keys`, { key: ADMIN_KEY, body: { scopes: ["memories:read"] } });
+    const k = await e.call("POST", `/v1/users/${user}/keys`, {
+      key: ADMIN_KEY,
+      body: { scopes: ["memories:read"] },
+    });
     const rotated = await e.call("POST", `/v1/keys/${k.body.key.id}/rotate`, { key: ADMIN_KEY });
     expect(rotated.status).toBe(201);
     expect(rotated.body.rotated_from).toBe(k.body.key.id);
@@ -108,13 +127,22 @@ describe.each(backends)("keys ($name)", (backend) => {
   it("/v1/me describes each kind of key", async () => {
     const user = uid();
     const key = await makeUser(e, user);
-    expect((await e.call("GET", "/v1/me", { key })).body).toMatchObject({ kind: "user", tenant: "default", user_id: user });
-    expect((await e.call("GET", "/v1/me", { key: ADMIN_KEY })).body).toMatchObject({ kind: "admin", user_id: null });
+    expect((await e.call("GET", "/v1/me", { key })).body).toMatchObject({
+      kind: "user",
+      tenant: "default",
+      user_id: user,
+    });
+    expect((await e.call("GET", "/v1/me", { key: ADMIN_KEY })).body).toMatchObject({
+      kind: "admin",
+      user_id: null,
+    });
   });
 
   it("stores only a hash and a short prefix of each key", async () => {
     const key = await makeUser(e, uid());
-    const rows = await e.runtime.services.db.query<{ hash: string; prefix: string }>("SELECT hash, prefix FROM api_keys");
+    const rows = await e.runtime.services.db.query<{ hash: string; prefix: string }>(
+      "SELECT hash, prefix FROM api_keys",
+    );
     for (const r of rows) {
       expect(r.hash).toMatch(/^[0-9a-f]{64}$/);
       expect(key.startsWith(r.prefix) ? r.prefix.length : 0).toBeLessThan(16);

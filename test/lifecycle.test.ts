@@ -22,7 +22,10 @@ describe.each(backends)("memory lifecycle ($name)", (backend) => {
       ["default", true, 1],
       ["notes", true, 1],
     ]);
-    const created = await e.call("POST", "/v1/apps", { key, body: { name: "calendar", description: "events" } });
+    const created = await e.call("POST", "/v1/apps", {
+      key,
+      body: { name: "calendar", description: "events" },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: "calendar", is_active: true, memory_count: 0 });
     expect((await e.call("POST", "/v1/apps", { key, body: { name: "calendar" } })).status).toBe(409);
@@ -31,13 +34,17 @@ describe.each(backends)("memory lifecycle ($name)", (backend) => {
   it("a paused app can neither write nor read; resuming restores both", async () => {
     const user = uid();
     const key = await makeUser(e, user);
-    const m = (await e.call("POST", "/v1/memories", { key, body: { text: "from the crm", app: "crm" } })).body;
+    const m = (await e.call("POST", "/v1/memories", { key, body: { text: "from the crm", app: "crm" } }))
+      .body;
     await e.call("POST", "/v1/memories", { key, body: { text: "from default" } });
     const paused = await e.call("PATCH", "/v1/apps/crm", { key, body: { is_active: false } });
     expect(paused.status).toBe(200);
     expect(paused.body.is_active).toBe(false);
 
-    const write = await e.call("POST", "/v1/memories", { key, body: { text: "more from the crm", app: "crm" } });
+    const write = await e.call("POST", "/v1/memories", {
+      key,
+      body: { text: "more from the crm", app: "crm" },
+    });
     expect(write.status).toBe(403);
     expect(write.body.error.code).toBe("app_paused");
     expect((await e.call("GET", "/v1/memories?app=crm", { key })).status).toBe(403);
@@ -51,12 +58,19 @@ describe.each(backends)("memory lifecycle ($name)", (backend) => {
     const bound = await e.call("POST", `/v1/users/${user}/keys`, { key: ADMIN_KEY, body: { app: "crm" } });
     expect(bound.body.key.app).toBe("crm");
     expect((await e.call("GET", "/v1/memories", { key: bound.body.api_key })).status).toBe(403);
-    expect((await e.call("POST", "/v1/memories", { key: bound.body.api_key, body: { text: "x" } })).status).toBe(403);
+    expect(
+      (await e.call("POST", "/v1/memories", { key: bound.body.api_key, body: { text: "x" } })).status,
+    ).toBe(403);
 
     const appId = (await e.call("GET", "/v1/apps", { key })).body.apps.find((a: any) => a.name === "crm").id;
-    expect((await e.call("PATCH", `/v1/apps/${appId}`, { key, body: { is_active: true } })).body.is_active).toBe(true);
+    expect(
+      (await e.call("PATCH", `/v1/apps/${appId}`, { key, body: { is_active: true } })).body.is_active,
+    ).toBe(true);
     expect((await e.call("GET", `/v1/memories/${m.id}`, { key })).status).toBe(200);
-    const viaBound = await e.call("POST", "/v1/memories", { key: bound.body.api_key, body: { text: "written by the bound key", app: "other" } });
+    const viaBound = await e.call("POST", "/v1/memories", {
+      key: bound.body.api_key,
+      body: { text: "written by the bound key", app: "other" },
+    });
     expect(viaBound.status).toBe(201);
     expect(viaBound.body.app).toBe("crm");
     expect((await e.call("PATCH", "/v1/apps/nope", { key, body: { is_active: false } })).status).toBe(404);
@@ -70,12 +84,20 @@ describe.each(backends)("memory lifecycle ($name)", (backend) => {
     await e.call("PATCH", `/v1/memories/${b.id}`, { key, body: { state: "archived" } });
     await e.call("POST", "/v1/memories", { key, body: { text: "I play the drums" } });
     const search = async (filters?: unknown) =>
-      (await e.call("POST", "/v1/memories/search", { key, body: { query: "instrument", ...(filters ? { filters } : {}) } })).body.results
+      (
+        await e.call("POST", "/v1/memories/search", {
+          key,
+          body: { query: "instrument", ...(filters ? { filters } : {}) },
+        })
+      ).body.results
         .map((r: any) => r.text)
         .sort();
     expect(await search()).toEqual(["I play the drums"]);
     expect(await search({ state: "paused" })).toEqual(["I play the cello"]);
-    expect(await search({ state: ["paused", "archived"] })).toEqual(["I play the cello", "I play the violin"]);
+    expect(await search({ state: ["paused", "archived"] })).toEqual([
+      "I play the cello",
+      "I play the violin",
+    ]);
     const listed = await e.call("GET", "/v1/memories?state=archived", { key });
     expect(listed.body.memories.map((m: any) => m.text)).toEqual(["I play the violin"]);
   });
@@ -89,7 +111,9 @@ describe.each(backends)("memory lifecycle ($name)", (backend) => {
     await e.call("PATCH", `/v1/memories/${m.id}`, { key, body: { state: "archived" } });
     const h = await e.call("GET", `/v1/memories/${m.id}/history`, { key });
     expect(h.status).toBe(200);
-    expect(h.body.events.map((x: any) => [x.event, x.old_text, x.new_text, x.old_state, x.new_state])).toEqual([
+    expect(
+      h.body.events.map((x: any) => [x.event, x.old_text, x.new_text, x.old_state, x.new_state]),
+    ).toEqual([
       ["add", null, "I live in Oslo", null, "active"],
       ["update", "I live in Oslo", "I live in Bergen", null, null],
       ["state", null, null, "active", "archived"],
@@ -108,7 +132,12 @@ describe.each(backends)("memory lifecycle ($name)", (backend) => {
     expect((await e.call("GET", `/v1/memories/${m.id}`, { key })).status).toBe(404);
     const h = await e.call("GET", `/v1/memories/${m.id}/history`, { key });
     expect(h.body.events.map((x: any) => x.event)).toEqual(["add", "update", "delete"]);
-    expect(h.body.events.at(-1)).toMatchObject({ old_state: "active", new_state: "deleted", old_text: null, new_text: null });
+    expect(h.body.events.at(-1)).toMatchObject({
+      old_state: "active",
+      new_state: "deleted",
+      old_text: null,
+      new_text: null,
+    });
     expect(JSON.stringify(h.body)).not.toMatch(/9911|1199/);
     const leftovers = await e.runtime.services.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM memory_events WHERE old_text LIKE '%PIN%' OR new_text LIKE '%PIN%'",
@@ -128,7 +157,8 @@ describe.each(backends)("memory lifecycle ($name)", (backend) => {
   it("delete-all leaves a tombstone per memory", async () => {
     const key = await makeUser(e, uid());
     const ids = [];
-    for (const text of ["alpha fact", "beta fact"]) ids.push((await e.call("POST", "/v1/memories", { key, body: { text } })).body.id);
+    for (const text of ["alpha fact", "beta fact"])
+      ids.push((await e.call("POST", "/v1/memories", { key, body: { text } })).body.id);
     await e.call("DELETE", "/v1/memories?confirm=true", { key });
     for (const id of ids) {
       const h = await e.call("GET", `/v1/memories/${id}/history`, { key });
@@ -156,7 +186,9 @@ describe.each(backends)("memory lifecycle ($name)", (backend) => {
     expect((await e.call("GET", "/v1/memories", { key })).body.memories).toHaveLength(1);
     // Not a duplicate once the first is archived: only active memories count.
     await e.call("PATCH", `/v1/memories/${first.body.id}`, { key, body: { state: "archived" } });
-    expect((await e.call("POST", "/v1/memories", { key, body: { text: "I like green tea" } })).status).toBe(201);
+    expect((await e.call("POST", "/v1/memories", { key, body: { text: "I like green tea" } })).status).toBe(
+      201,
+    );
   });
 
   it("infer without an LLM configured is 422 llm_not_configured and stores nothing", async () => {

@@ -14,9 +14,17 @@ describe.each(backends)("memories ($name)", (backend) => {
 
   it("adds a memory and reads it back with text and metadata", async () => {
     const key = await makeUser(e, uid());
-    const add = await e.call("POST", "/v1/memories", { key, body: { text: "Prefers morning meetings", metadata: { topic: "work" } } });
+    const add = await e.call("POST", "/v1/memories", {
+      key,
+      body: { text: "Prefers morning meetings", metadata: { topic: "work" } },
+    });
     expect(add.status).toBe(201);
-    expect(add.body).toMatchObject({ text: "Prefers morning meetings", metadata: { topic: "work" }, app: "default", state: "active" });
+    expect(add.body).toMatchObject({
+      text: "Prefers morning meetings",
+      metadata: { topic: "work" },
+      app: "default",
+      state: "active",
+    });
     expect(add.body.id).toMatch(/^mem_[0-9a-z]{26}$/);
     const get = await e.call("GET", `/v1/memories/${add.body.id}`, { key });
     expect(get.status).toBe(200);
@@ -40,7 +48,10 @@ describe.each(backends)("memories ($name)", (backend) => {
     ]) {
       expect((await e.call("POST", "/v1/memories", { key, body: { text } })).status).toBe(201);
     }
-    const res = await e.call("POST", "/v1/memories/search", { key, body: { query: "what food allergy do I have?" } });
+    const res = await e.call("POST", "/v1/memories/search", {
+      key,
+      body: { query: "what food allergy do I have?" },
+    });
     expect(res.status).toBe(200);
     expect(res.body.results).toHaveLength(4);
     expect(res.body.results[0].text).toBe("I am allergic to peanuts");
@@ -48,9 +59,18 @@ describe.each(backends)("memories ($name)", (backend) => {
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     for (const s of scores) expect(s).toBeGreaterThanOrEqual(0);
     for (const s of scores) expect(s).toBeLessThanOrEqual(1);
-    for (const r of res.body.results) expect(Object.keys(r).sort()).toEqual(
-      ["app", "created_at", "id", "metadata", "score", "session_id", "state", "text", "updated_at"],
-    );
+    for (const r of res.body.results)
+      expect(Object.keys(r).sort()).toEqual([
+        "app",
+        "created_at",
+        "id",
+        "metadata",
+        "score",
+        "session_id",
+        "state",
+        "text",
+        "updated_at",
+      ]);
   });
 
   it("honours limit and threshold", async () => {
@@ -58,10 +78,16 @@ describe.each(backends)("memories ($name)", (backend) => {
     for (const text of ["I live in Berlin", "I work as a nurse", "My car is blue"]) {
       await e.call("POST", "/v1/memories", { key, body: { text } });
     }
-    const one = await e.call("POST", "/v1/memories/search", { key, body: { query: "where do I live", limit: 1 } });
+    const one = await e.call("POST", "/v1/memories/search", {
+      key,
+      body: { query: "where do I live", limit: 1 },
+    });
     expect(one.body.results).toHaveLength(1);
     expect(one.body.results[0].text).toBe("I live in Berlin");
-    const strict = await e.call("POST", "/v1/memories/search", { key, body: { query: "where do I live", threshold: 0.99 } });
+    const strict = await e.call("POST", "/v1/memories/search", {
+      key,
+      body: { query: "where do I live", threshold: 0.99 },
+    });
     expect(strict.body.results).toEqual([]);
   });
 
@@ -87,7 +113,10 @@ describe.each(backends)("memories ($name)", (backend) => {
   it("filters the list by app and session", async () => {
     const key = await makeUser(e, uid());
     await e.call("POST", "/v1/memories", { key, body: { text: "from the notes app", app: "notes" } });
-    await e.call("POST", "/v1/memories", { key, body: { text: "said in a session", session_id: "sess_abc" } });
+    await e.call("POST", "/v1/memories", {
+      key,
+      body: { text: "said in a session", session_id: "sess_abc" },
+    });
     await e.call("POST", "/v1/memories", { key, body: { text: "plain" } });
     const notes = await e.call("GET", "/v1/memories?app=notes", { key });
     expect(notes.body.memories.map((m: { text: string }) => m.text)).toEqual(["from the notes app"]);
@@ -97,13 +126,20 @@ describe.each(backends)("memories ($name)", (backend) => {
 
   it("updates text (and so what search finds), metadata and state", async () => {
     const key = await makeUser(e, uid());
-    const m = (await e.call("POST", "/v1/memories", { key, body: { text: "My favourite colour is green" } })).body;
+    const m = (await e.call("POST", "/v1/memories", { key, body: { text: "My favourite colour is green" } }))
+      .body;
     await e.call("POST", "/v1/memories", { key, body: { text: "I have two brothers" } });
-    const upd = await e.call("PATCH", `/v1/memories/${m.id}`, { key, body: { text: "I drive a red motorbike", metadata: { v: 2 } } });
+    const upd = await e.call("PATCH", `/v1/memories/${m.id}`, {
+      key,
+      body: { text: "I drive a red motorbike", metadata: { v: 2 } },
+    });
     expect(upd.status).toBe(200);
     expect(upd.body).toMatchObject({ id: m.id, text: "I drive a red motorbike", metadata: { v: 2 } });
     expect(Date.parse(upd.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(m.updated_at));
-    const found = await e.call("POST", "/v1/memories/search", { key, body: { query: "what vehicle do I ride?", limit: 1 } });
+    const found = await e.call("POST", "/v1/memories/search", {
+      key,
+      body: { query: "what vehicle do I ride?", limit: 1 },
+    });
     expect(found.body.results[0].id).toBe(m.id);
     const archived = await e.call("PATCH", `/v1/memories/${m.id}`, { key, body: { state: "archived" } });
     expect(archived.body.state).toBe("archived");
@@ -134,7 +170,9 @@ describe.each(backends)("memories ($name)", (backend) => {
     expect((await e.call("GET", "/readyz")).body).toMatchObject({ status: "ready", database: backend.name });
     const spec = await e.call("GET", "/openapi.json");
     expect(spec.status).toBe(200);
-    expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(["/v1/memories", "/v1/memories/search", "/v1/users"]));
+    expect(Object.keys(spec.body.paths)).toEqual(
+      expect.arrayContaining(["/v1/memories", "/v1/memories/search", "/v1/users"]),
+    );
     const docs = await e.call("GET", "/docs");
     expect(docs.status).toBe(200);
     expect(String(docs.body)).toContain("openapi.json");

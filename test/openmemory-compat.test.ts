@@ -12,7 +12,10 @@ describe.each(backends)("OpenMemory-compatible API ($name)", (backend) => {
 
   beforeAll(async () => {
     e = await startEngram(backend);
-    const res = await e.call("POST", "/v1/users", { key: ADMIN_KEY, body: { user_id: alice, name: "Alice" } });
+    const res = await e.call("POST", "/v1/users", {
+      key: ADMIN_KEY,
+      body: { user_id: alice, name: "Alice" },
+    });
     aliceKey = res.body.api_key;
     bobKey = await makeUser(e, bob);
   });
@@ -21,7 +24,10 @@ describe.each(backends)("OpenMemory-compatible API ($name)", (backend) => {
   });
 
   it("login with a valid key names its user; an invalid key is 401 with success false", async () => {
-    const ok = await e.call("POST", "/api/v1/auth/login", { raw: JSON.stringify({ api_key: aliceKey }), headers: { "content-type": "application/json" } });
+    const ok = await e.call("POST", "/api/v1/auth/login", {
+      raw: JSON.stringify({ api_key: aliceKey }),
+      headers: { "content-type": "application/json" },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ success: true, user_id: alice, name: "Alice", message: "Login successful" });
     const bad = await e.call("POST", "/api/v1/auth/login", { body: { api_key: "ek_user_nope" } });
@@ -32,7 +38,11 @@ describe.each(backends)("OpenMemory-compatible API ($name)", (backend) => {
   it("creates, lists, searches, gets and deletes memories with OpenMemory's field names beside ours", async () => {
     const created = await e.call("POST", "/api/v1/memories/", {
       key: aliceKey,
-      raw: JSON.stringify({ text: "I prefer dark mode in every editor", app: "openmemory", metadata: { source: "chat" } }),
+      raw: JSON.stringify({
+        text: "I prefer dark mode in every editor",
+        app: "openmemory",
+        metadata: { source: "chat" },
+      }),
     });
     expect(created.status).toBe(200);
     expect(created.body).toMatchObject({
@@ -53,10 +63,17 @@ describe.each(backends)("OpenMemory-compatible API ($name)", (backend) => {
     const noSlash = await e.call("GET", "/api/v1/memories", { key: aliceKey });
     expect(noSlash.body.total).toBe(2);
 
-    const search = await e.call("POST", `/api/v1/memories/search?query=${encodeURIComponent("editor theme")}`, { key: aliceKey });
+    const search = await e.call(
+      "POST",
+      `/api/v1/memories/search?query=${encodeURIComponent("editor theme")}`,
+      { key: aliceKey },
+    );
     expect(search.status).toBe(200);
     expect(search.body.results[0].text).toBe("I prefer dark mode in every editor");
-    const searchBody = await e.call("POST", "/api/v1/memories/search", { key: aliceKey, body: { query: "keyboard shortcuts", limit: 1 } });
+    const searchBody = await e.call("POST", "/api/v1/memories/search", {
+      key: aliceKey,
+      body: { query: "keyboard shortcuts", limit: 1 },
+    });
     expect(searchBody.body.results).toHaveLength(1);
 
     const got = await e.call("GET", `/api/v1/memories/${created.body.id}`, { key: aliceKey });
@@ -78,12 +95,20 @@ describe.each(backends)("OpenMemory-compatible API ($name)", (backend) => {
   });
 
   it("a user_id in the body can only be the key's own user", async () => {
-    const own = await e.call("POST", "/api/v1/memories/", { key: aliceKey, body: { text: "naming myself", user_id: alice } });
+    const own = await e.call("POST", "/api/v1/memories/", {
+      key: aliceKey,
+      body: { text: "naming myself", user_id: alice },
+    });
     expect(own.status).toBe(200);
-    const other = await e.call("POST", "/api/v1/memories/", { key: aliceKey, body: { text: "as bob", user_id: bob } });
+    const other = await e.call("POST", "/api/v1/memories/", {
+      key: aliceKey,
+      body: { text: "as bob", user_id: bob },
+    });
     expect(other.status).toBe(403);
     expect(other.body.error.code).toBe("user_mismatch");
-    expect((await e.call("GET", "/api/v1/memories/", { key: bobKey })).body.items.map((m: any) => m.text)).not.toContain("as bob");
+    expect(
+      (await e.call("GET", "/api/v1/memories/", { key: bobKey })).body.items.map((m: any) => m.text),
+    ).not.toContain("as bob");
   });
 
   it("no key is 401; bad input is 400 naming the field", async () => {

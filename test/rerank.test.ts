@@ -13,7 +13,12 @@ interface Received {
 }
 
 /** Scores a document by whether it mentions "banana"; answers in Cohere's or TEI's shape, or fails on demand. */
-function fakeReranker(): Promise<{ url: string; received: Received[]; mode: { value: "cohere" | "tei" | "fail" }; close(): Promise<void> }> {
+function fakeReranker(): Promise<{
+  url: string;
+  received: Received[];
+  mode: { value: "cohere" | "tei" | "fail" };
+  close(): Promise<void>;
+}> {
   const received: Received[] = [];
   const mode = { value: "cohere" as "cohere" | "tei" | "fail" };
   const server: Server = createServer((req, res) => {
@@ -64,7 +69,11 @@ describe("reranking (pglite)", () => {
       ENGRAM_RERANK_API_KEY: "rk-secret",
     });
     key = await makeUser(e, uid());
-    for (const text of ["I like apples a lot", "Yellow fruit: banana bread on Sundays", "I like fruit in general"]) {
+    for (const text of [
+      "I like apples a lot",
+      "Yellow fruit: banana bread on Sundays",
+      "I like fruit in general",
+    ]) {
       await e.call("POST", "/v1/memories", { key, body: { text } });
     }
     off = await startEngram(pgliteBackend);
@@ -76,7 +85,10 @@ describe("reranking (pglite)", () => {
   });
 
   it("reranks the fused candidates with the endpoint's scores and says so in explain", async () => {
-    const res = await e.call("POST", "/v1/memories/search", { key, body: { query: "which fruit do I like?", explain: true, limit: 2 } });
+    const res = await e.call("POST", "/v1/memories/search", {
+      key,
+      body: { query: "which fruit do I like?", explain: true, limit: 2 },
+    });
     expect(res.status).toBe(200);
     expect(res.body.results).toHaveLength(2);
     expect(res.body.results[0].text).toBe("Yellow fruit: banana bread on Sundays");
@@ -102,7 +114,10 @@ describe("reranking (pglite)", () => {
 
   it("a failing reranker degrades to the fused order instead of failing the search", async () => {
     fake.mode.value = "fail";
-    const res = await e.call("POST", "/v1/memories/search", { key, body: { query: "apples", explain: true } });
+    const res = await e.call("POST", "/v1/memories/search", {
+      key,
+      body: { query: "apples", explain: true },
+    });
     fake.mode.value = "cohere";
     expect(res.status).toBe(200);
     expect(res.body.results[0].text).toBe("I like apples a lot");
@@ -118,9 +133,15 @@ describe("reranking (pglite)", () => {
   it("is off by default, and asking for it without a reranker is 422", async () => {
     const k = await makeUser(off, uid());
     await off.call("POST", "/v1/memories", { key: k, body: { text: "banana" } });
-    const plain = await off.call("POST", "/v1/memories/search", { key: k, body: { query: "banana", explain: true } });
+    const plain = await off.call("POST", "/v1/memories/search", {
+      key: k,
+      body: { query: "banana", explain: true },
+    });
     expect(plain.body.results[0].explain.rerank).toBeUndefined();
-    const asked = await off.call("POST", "/v1/memories/search", { key: k, body: { query: "banana", rerank: true } });
+    const asked = await off.call("POST", "/v1/memories/search", {
+      key: k,
+      body: { query: "banana", rerank: true },
+    });
     expect(asked.status).toBe(422);
     expect(asked.body.error.code).toBe("rerank_not_configured");
   });

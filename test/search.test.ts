@@ -21,17 +21,24 @@ describe.each(backends)("search ($name)", (backend) => {
       ["Lunch on Fridays is usually sushi", { topic: "food" }, "default", "sess_trip"],
     ];
     for (const [text, metadata, app, session_id] of seed) {
-      const res = await e.call("POST", "/v1/memories", { key, body: { text, metadata, ...(app ? { app } : {}), ...(session_id ? { session_id } : {}) } });
+      const res = await e.call("POST", "/v1/memories", {
+        key,
+        body: { text, metadata, ...(app ? { app } : {}), ...(session_id ? { session_id } : {}) },
+      });
       expect(res.status).toBe(201);
       ids[text] = res.body.id;
     }
-    await e.call("POST", "/v1/memories", { key: otherKey, body: { text: "My flight LH-4711 is cancelled", metadata: { topic: "travel" } } });
+    await e.call("POST", "/v1/memories", {
+      key: otherKey,
+      body: { text: "My flight LH-4711 is cancelled", metadata: { topic: "travel" } },
+    });
   });
   afterAll(async () => {
     await e?.close();
   });
 
-  const search = (body: Record<string, unknown>, k = key) => e.call("POST", "/v1/memories/search", { key: k, body });
+  const search = (body: Record<string, unknown>, k = key) =>
+    e.call("POST", "/v1/memories/search", { key: k, body });
   const texts = (res: { body: any }) => res.body.results.map((r: any) => r.text);
 
   it("keyword mode finds a flight number and date tokens exactly; semantic mode finds meaning", async () => {
@@ -70,22 +77,40 @@ describe.each(backends)("search ($name)", (backend) => {
       const strict = await search({ query: "flight to Tokyo", mode, threshold: cut });
       expect(strict.body.results.length).toBeGreaterThanOrEqual(1);
       for (const r of strict.body.results) expect(r.score).toBeGreaterThanOrEqual(cut);
-      expect((await search({ query: "flight to Tokyo", mode, threshold: 1 })).body.results.length).toBeLessThanOrEqual(1);
+      expect(
+        (await search({ query: "flight to Tokyo", mode, threshold: 1 })).body.results.length,
+      ).toBeLessThanOrEqual(1);
     }
   });
 
   it("filters narrow in SQL: metadata containment, app, session, created before/after", async () => {
-    const travel = await search({ query: "anything", limit: 100, filters: { metadata: { topic: "travel" } } });
-    expect(texts(travel).sort()).toEqual(["I prefer aisle seats on long flights", "My flight LH-4711 to Tokyo leaves on 2026-03-05"]);
+    const travel = await search({
+      query: "anything",
+      limit: 100,
+      filters: { metadata: { topic: "travel" } },
+    });
+    expect(texts(travel).sort()).toEqual([
+      "I prefer aisle seats on long flights",
+      "My flight LH-4711 to Tokyo leaves on 2026-03-05",
+    ]);
     const nested = await search({ query: "food", filters: { metadata: { diet: { type: "vegetarian" } } } });
     expect(texts(nested)).toEqual(["I stopped eating meat in 2019"]);
     const app = await search({ query: "flight", filters: { app: "calendar" } });
     expect(texts(app)).toEqual(["My flight LH-4711 to Tokyo leaves on 2026-03-05"]);
     const session = await search({ query: "food", limit: 100, filters: { session_id: "sess_trip" } });
-    expect(texts(session).sort()).toEqual(["I prefer aisle seats on long flights", "Lunch on Fridays is usually sushi"]);
-    const future = await search({ query: "flight", filters: { created_after: new Date(Date.now() + 60_000).toISOString() } });
+    expect(texts(session).sort()).toEqual([
+      "I prefer aisle seats on long flights",
+      "Lunch on Fridays is usually sushi",
+    ]);
+    const future = await search({
+      query: "flight",
+      filters: { created_after: new Date(Date.now() + 60_000).toISOString() },
+    });
     expect(future.body.results).toEqual([]);
-    const past = await search({ query: "flight", filters: { created_before: new Date(Date.now() + 60_000).toISOString() } });
+    const past = await search({
+      query: "flight",
+      filters: { created_before: new Date(Date.now() + 60_000).toISOString() },
+    });
     expect(past.body.results.length).toBeGreaterThan(0);
     // A filter narrows before the limit: the one matching memory is found even with limit 1.
     const one = await search({ query: "sushi lunch", limit: 1, filters: { metadata: { topic: "health" } } });
@@ -94,7 +119,9 @@ describe.each(backends)("search ($name)", (backend) => {
 
   it("filters apply to the list too", async () => {
     const res = await e.call("GET", "/v1/memories?app=calendar", { key });
-    expect(res.body.memories.map((m: any) => m.text)).toEqual(["My flight LH-4711 to Tokyo leaves on 2026-03-05"]);
+    expect(res.body.memories.map((m: any) => m.text)).toEqual([
+      "My flight LH-4711 to Tokyo leaves on 2026-03-05",
+    ]);
   });
 
   it("a filter matching another user's data returns nothing, in every mode", async () => {
@@ -103,7 +130,10 @@ describe.each(backends)("search ($name)", (backend) => {
       expect(texts(res)).toEqual(["My flight LH-4711 is cancelled"]);
       const filtered = await search({ query: "flight", mode, filters: { app: "calendar" } }, otherKey);
       expect(filtered.body.results).toEqual([]);
-      const meta = await search({ query: "food", mode, filters: { metadata: { diet: { type: "vegetarian" } } } }, otherKey);
+      const meta = await search(
+        { query: "food", mode, filters: { metadata: { diet: { type: "vegetarian" } } } },
+        otherKey,
+      );
       expect(meta.body.results).toEqual([]);
     }
   });
@@ -115,7 +145,11 @@ describe.each(backends)("search ($name)", (backend) => {
     ["filters not an object", { query: "q", filters: "travel" }, "filters"],
     ["metadata filter not an object", { query: "q", filters: { metadata: ["travel"] } }, "filters.metadata"],
     ["state filter unknown", { query: "q", filters: { state: "gone" } }, "filters.state"],
-    ["created_after not a date", { query: "q", filters: { created_after: "yesterday" } }, "filters.created_after"],
+    [
+      "created_after not a date",
+      { query: "q", filters: { created_after: "yesterday" } },
+      "filters.created_after",
+    ],
     ["explain not a boolean", { query: "q", explain: "yes" }, "explain"],
     ["unknown field", { query: "q", mdoe: "keyword" }, "body"],
   ];

@@ -16,13 +16,20 @@ const OmMemorySchema = MemorySchema.extend({
   metadata_: z.record(z.string(), z.unknown()),
 }).openapi("OpenMemoryMemory");
 
-function om<T extends Memory>(m: T): T & { content: string; app_name: string; metadata_: Record<string, unknown> } {
+function om<T extends Memory>(
+  m: T,
+): T & { content: string; app_name: string; metadata_: Record<string, unknown> } {
   return { ...m, content: m.text, app_name: m.app, metadata_: m.metadata };
 }
 
 const LoginBody = z.object({ api_key: z.string().min(1) }).openapi("OpenMemoryLogin");
 const LoginResponse = z
-  .object({ success: z.boolean(), user_id: z.string().nullable(), name: z.string().nullable(), message: z.string() })
+  .object({
+    success: z.boolean(),
+    user_id: z.string().nullable(),
+    name: z.string().nullable(),
+    message: z.string(),
+  })
   .openapi("OpenMemoryLoginResult");
 
 /** OpenMemory put user_id in the body; here it can only name the user the key may act as (a user key's own). */
@@ -36,7 +43,10 @@ export function registerOpenMemoryRoutes(app: App): void {
       tags,
       summary: "Check an API key and say whose it is (OpenMemory's login)",
       request: { body: jsonBody(LoginBody) },
-      responses: { 200: jsonResponse(LoginResponse, "Valid key"), 401: jsonResponse(LoginResponse, "Invalid key") },
+      responses: {
+        200: jsonResponse(LoginResponse, "Valid key"),
+        401: jsonResponse(LoginResponse, "Invalid key"),
+      },
     }),
     async (c) => {
       const { identity } = c.var.services;
@@ -47,7 +57,15 @@ export function registerOpenMemoryRoutes(app: App): void {
         }
         const actor = await identity.resolveActor(principal, undefined);
         const user = await identity.getUser(actor.tenantId, actor.userId);
-        return c.json({ success: true, user_id: user.user_id, name: user.name ?? user.user_id, message: "Login successful" }, 200);
+        return c.json(
+          {
+            success: true,
+            user_id: user.user_id,
+            name: user.name ?? user.user_id,
+            message: "Login successful",
+          },
+          200,
+        );
       } catch (err) {
         if (err instanceof AppError && err.status === 401) {
           return c.json({ success: false, user_id: null, name: null, message: err.message }, 401);
@@ -66,7 +84,9 @@ export function registerOpenMemoryRoutes(app: App): void {
     }
     c.set(
       "principal",
-      key ? await identity.authenticate(key) : { kind: "open", keyId: null, tenantId: "default", userPk: null, scopes: new Set() },
+      key
+        ? await identity.authenticate(key)
+        : { kind: "open", keyId: null, tenantId: "default", userPk: null, scopes: new Set() },
     );
     await next();
   });
@@ -81,7 +101,10 @@ export function registerOpenMemoryRoutes(app: App): void {
         hide: path === "/api/v1/memories",
         summary: "Create a memory (OpenMemory shape)",
         request: { body: jsonBody(OmCreateBody) },
-        responses: { 200: jsonResponse(z.union([OmMemorySchema, z.object({}).passthrough()]), "The memory"), ...errorResponses },
+        responses: {
+          200: jsonResponse(z.union([OmMemorySchema, z.object({}).passthrough()]), "The memory"),
+          ...errorResponses,
+        },
       }),
       async (c) => {
         const body = c.req.valid("json");
@@ -89,9 +112,13 @@ export function registerOpenMemoryRoutes(app: App): void {
         const { memories, extractor, config } = c.var.services;
         if (body.infer) {
           if (!config.llm || !extractor) {
-            throw new AppError("llm_not_configured", "infer: fact extraction needs an LLM (set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL)", {
-              field: "infer",
-            });
+            throw new AppError(
+              "llm_not_configured",
+              "infer: fact extraction needs an LLM (set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL)",
+              {
+                field: "infer",
+              },
+            );
           }
           return c.json(await extractor.extract(actor, body), 200);
         }
@@ -118,7 +145,13 @@ export function registerOpenMemoryRoutes(app: App): void {
         },
         responses: {
           200: jsonResponse(
-            z.object({ items: z.array(OmMemorySchema), total: z.number(), page: z.number(), size: z.number(), pages: z.number() }),
+            z.object({
+              items: z.array(OmMemorySchema),
+              total: z.number(),
+              page: z.number(),
+              size: z.number(),
+              pages: z.number(),
+            }),
             "A page",
           ),
           ...errorResponses,
@@ -127,8 +160,15 @@ export function registerOpenMemoryRoutes(app: App): void {
       async (c) => {
         const q = c.req.valid("query");
         const actor = await actorFor(c, "memories:read", q.user_id);
-        const { items, total } = await c.var.services.memories.page(actor, { page: q.page, size: q.size, app: q.app });
-        return c.json({ items: items.map(om), total, page: q.page, size: q.size, pages: Math.ceil(total / q.size) }, 200);
+        const { items, total } = await c.var.services.memories.page(actor, {
+          page: q.page,
+          size: q.size,
+          app: q.app,
+        });
+        return c.json(
+          { items: items.map(om), total, page: q.page, size: q.size, pages: Math.ceil(total / q.size) },
+          200,
+        );
       },
     );
   }
@@ -141,9 +181,15 @@ export function registerOpenMemoryRoutes(app: App): void {
       security,
       summary: "Search memories; the query may come as ?query= or in the body",
       request: {
-        query: z.object({ query: z.string().optional(), limit: z.coerce.number().int().min(1).max(100).optional() }),
+        query: z.object({
+          query: z.string().optional(),
+          limit: z.coerce.number().int().min(1).max(100).optional(),
+        }),
       },
-      responses: { 200: jsonResponse(z.object({ results: z.array(SearchResultSchema) }), "Best matches first"), ...errorResponses },
+      responses: {
+        200: jsonResponse(z.object({ results: z.array(SearchResultSchema) }), "Best matches first"),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const q = c.req.valid("query");
@@ -156,7 +202,8 @@ export function registerOpenMemoryRoutes(app: App): void {
         }
       }
       const query = q.query ?? (typeof body.query === "string" ? body.query : undefined);
-      if (!query || !query.trim()) throw new AppError("validation_error", "query: is required", { field: "query" });
+      if (!query?.trim())
+        throw new AppError("validation_error", "query: is required", { field: "query" });
       const limit = q.limit ?? (typeof body.limit === "number" ? body.limit : 10);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
         throw new AppError("validation_error", "limit: must be an integer from 1 to 100", { field: "limit" });
@@ -192,7 +239,10 @@ export function registerOpenMemoryRoutes(app: App): void {
       security,
       summary: "Delete one memory",
       request: { params: IdParam },
-      responses: { 200: jsonResponse(z.object({ message: z.string(), id: z.string() }), "Deleted"), ...errorResponses },
+      responses: {
+        200: jsonResponse(z.object({ message: z.string(), id: z.string() }), "Deleted"),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const actor = await actorFor(c, "memories:write");

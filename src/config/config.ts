@@ -6,7 +6,10 @@ import { z } from "zod";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
-const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
+const bool = z.union([
+  z.boolean(),
+  z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
+]);
 const url = z.string().url();
 
 /** Each leaf: its dotted config path, the env var that sets it, and its schema. Env wins over YAML. */
@@ -22,7 +25,11 @@ const fields = {
       .transform((l) => l.map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0))
       .optional(),
   },
-  dataDir: { env: "ENGRAM_DATA_DIR", yaml: "memory.persistent.data_dir", schema: z.string().min(1).default("./data") },
+  dataDir: {
+    env: "ENGRAM_DATA_DIR",
+    yaml: "memory.persistent.data_dir",
+    schema: z.string().min(1).default("./data"),
+  },
   databaseUrl: {
     env: "ENGRAM_DATABASE_URL",
     yaml: "memory.persistent.connection_string",
@@ -40,30 +47,80 @@ const fields = {
     env: "ENGRAM_USER_ISOLATION",
     yaml: "memory.persistent.user_isolation",
     // Engram always isolates users; accept the MUXI key, refuse to pretend it can be turned off.
-    schema: bool.default(true).refine((v) => v, "user isolation is always on in Engram; remove the key or set it to true"),
+    schema: bool
+      .default(true)
+      .refine((v) => v, "user isolation is always on in Engram; remove the key or set it to true"),
   },
-  poolSize: { env: "ENGRAM_DB_POOL_SIZE", yaml: "memory.persistent.pool_size", schema: positiveInt.max(200).default(10) },
-  sessionTimeout: { env: "ENGRAM_SESSION_TIMEOUT", yaml: "memory.session_timeout", schema: positiveInt.default(3600) },
-  adminKey: { env: "ENGRAM_ADMIN_KEY", yaml: "auth.admin_key", schema: z.string().min(16, "must be at least 16 characters").optional() },
-  authMode: { env: "ENGRAM_AUTH_MODE", yaml: "auth.mode", schema: z.enum(["keys", "local_open"]).default("keys") },
+  poolSize: {
+    env: "ENGRAM_DB_POOL_SIZE",
+    yaml: "memory.persistent.pool_size",
+    schema: positiveInt.max(200).default(10),
+  },
+  sessionTimeout: {
+    env: "ENGRAM_SESSION_TIMEOUT",
+    yaml: "memory.session_timeout",
+    schema: positiveInt.default(3600),
+  },
+  adminKey: {
+    env: "ENGRAM_ADMIN_KEY",
+    yaml: "auth.admin_key",
+    schema: z.string().min(16, "must be at least 16 characters").optional(),
+  },
+  authMode: {
+    env: "ENGRAM_AUTH_MODE",
+    yaml: "auth.mode",
+    schema: z.enum(["keys", "local_open"]).default("keys"),
+  },
   logLevel: {
     env: "ENGRAM_LOG_LEVEL",
     yaml: "log.level",
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
-  bodyLimit: { env: "ENGRAM_BODY_LIMIT", yaml: "limits.body_bytes", schema: positiveInt.default(1024 * 1024) },
-  maxTextLength: { env: "ENGRAM_MAX_TEXT_LENGTH", yaml: "limits.text_chars", schema: positiveInt.default(16_000) },
+  bodyLimit: {
+    env: "ENGRAM_BODY_LIMIT",
+    yaml: "limits.body_bytes",
+    schema: positiveInt.default(1024 * 1024),
+  },
+  maxTextLength: {
+    env: "ENGRAM_MAX_TEXT_LENGTH",
+    yaml: "limits.text_chars",
+    schema: positiveInt.default(16_000),
+  },
   embeddingsUrl: { env: "ENGRAM_EMBEDDINGS_URL", yaml: "embeddings.url", schema: url.optional() },
-  embeddingsModel: { env: "ENGRAM_EMBEDDINGS_MODEL", yaml: "embeddings.model", schema: z.string().min(1).optional() },
-  embeddingsApiKey: { env: "ENGRAM_EMBEDDINGS_API_KEY", yaml: "embeddings.api_key", schema: z.string().optional() },
-  embeddingsDimensions: { env: "ENGRAM_EMBEDDINGS_DIMENSIONS", yaml: "embeddings.dimensions", schema: positiveInt.max(16000).optional() },
-  embeddingsBatchSize: { env: "ENGRAM_EMBEDDINGS_BATCH_SIZE", yaml: "embeddings.batch_size", schema: positiveInt.max(256).default(32) },
-  embeddingsCacheSize: { env: "ENGRAM_EMBEDDINGS_CACHE_SIZE", yaml: "embeddings.cache_size", schema: z.coerce.number().int().min(0).default(2000) },
+  embeddingsModel: {
+    env: "ENGRAM_EMBEDDINGS_MODEL",
+    yaml: "embeddings.model",
+    schema: z.string().min(1).optional(),
+  },
+  embeddingsApiKey: {
+    env: "ENGRAM_EMBEDDINGS_API_KEY",
+    yaml: "embeddings.api_key",
+    schema: z.string().optional(),
+  },
+  embeddingsDimensions: {
+    env: "ENGRAM_EMBEDDINGS_DIMENSIONS",
+    yaml: "embeddings.dimensions",
+    schema: positiveInt.max(16000).optional(),
+  },
+  embeddingsBatchSize: {
+    env: "ENGRAM_EMBEDDINGS_BATCH_SIZE",
+    yaml: "embeddings.batch_size",
+    schema: positiveInt.max(256).default(32),
+  },
+  embeddingsCacheSize: {
+    env: "ENGRAM_EMBEDDINGS_CACHE_SIZE",
+    yaml: "embeddings.cache_size",
+    schema: z.coerce.number().int().min(0).default(2000),
+  },
   llmUrl: { env: "ENGRAM_LLM_URL", yaml: "llm.url", schema: url.optional() },
   llmModel: { env: "ENGRAM_LLM_MODEL", yaml: "llm.model", schema: z.string().min(1).optional() },
   llmApiKey: { env: "ENGRAM_LLM_API_KEY", yaml: "llm.api_key", schema: z.string().optional() },
   llmTimeoutMs: { env: "ENGRAM_LLM_TIMEOUT_MS", yaml: "llm.timeout_ms", schema: positiveInt.default(30_000) },
-  efSearch: { env: "ENGRAM_HNSW_EF_SEARCH", yaml: "search.ef_search", schema: positiveInt.max(1000).default(100) },
+  efSearch: {
+    env: "ENGRAM_HNSW_EF_SEARCH",
+    yaml: "search.ef_search",
+    schema: positiveInt.max(1000).default(100),
+  },
   searchLanguage: {
     env: "ENGRAM_SEARCH_LANGUAGE",
     yaml: "search.language",
@@ -74,23 +131,47 @@ const fields = {
       .default("english"),
   },
   // Linear fusion measured better at rank 1 than RRF on bench/quality (docs/retrieval.md), and keeps scores absolute.
-  searchFusion: { env: "ENGRAM_SEARCH_FUSION", yaml: "search.fusion", schema: z.enum(["rrf", "linear"]).default("linear") },
+  searchFusion: {
+    env: "ENGRAM_SEARCH_FUSION",
+    yaml: "search.fusion",
+    schema: z.enum(["rrf", "linear"]).default("linear"),
+  },
   keywordRanker: {
     env: "ENGRAM_SEARCH_KEYWORD_RANKER",
     yaml: "search.keyword_ranker",
     schema: z.enum(["bm25", "ts_rank_cd"]).default("bm25"),
   },
-  rerank: { env: "ENGRAM_RERANK", yaml: "search.rerank", schema: z.enum(["off", "endpoint", "llm"]).default("off") },
+  rerank: {
+    env: "ENGRAM_RERANK",
+    yaml: "search.rerank",
+    schema: z.enum(["off", "endpoint", "llm"]).default("off"),
+  },
   rerankUrl: { env: "ENGRAM_RERANK_URL", yaml: "search.rerank_url", schema: url.optional() },
-  rerankModel: { env: "ENGRAM_RERANK_MODEL", yaml: "search.rerank_model", schema: z.string().min(1).optional() },
-  rerankApiKey: { env: "ENGRAM_RERANK_API_KEY", yaml: "search.rerank_api_key", schema: z.string().optional() },
+  rerankModel: {
+    env: "ENGRAM_RERANK_MODEL",
+    yaml: "search.rerank_model",
+    schema: z.string().min(1).optional(),
+  },
+  rerankApiKey: {
+    env: "ENGRAM_RERANK_API_KEY",
+    yaml: "search.rerank_api_key",
+    schema: z.string().optional(),
+  },
   rerankCandidates: {
     env: "ENGRAM_RERANK_CANDIDATES",
     yaml: "search.rerank_candidates",
     schema: positiveInt.max(100).default(20),
   },
-  keywordWeight: { env: "ENGRAM_SEARCH_KEYWORD_WEIGHT", yaml: "search.keyword_weight", schema: z.coerce.number().min(0).max(100).default(2) },
-  semanticWeight: { env: "ENGRAM_SEARCH_SEMANTIC_WEIGHT", yaml: "search.semantic_weight", schema: z.coerce.number().min(0).max(100).default(1) },
+  keywordWeight: {
+    env: "ENGRAM_SEARCH_KEYWORD_WEIGHT",
+    yaml: "search.keyword_weight",
+    schema: z.coerce.number().min(0).max(100).default(2),
+  },
+  semanticWeight: {
+    env: "ENGRAM_SEARCH_SEMANTIC_WEIGHT",
+    yaml: "search.semantic_weight",
+    schema: z.coerce.number().min(0).max(100).default(1),
+  },
 } as const;
 
 type Fields = typeof fields;
@@ -123,10 +204,18 @@ export interface SearchConfig {
   keywordWeight: number;
   semanticWeight: number;
   /** Reranking of the fused top candidates: off (default), a rerank endpoint, or the configured LLM. */
-  rerank: { mode: "off" | "endpoint" | "llm"; url?: string; model?: string; apiKey?: string; candidates: number };
+  rerank: {
+    mode: "off" | "endpoint" | "llm";
+    url?: string;
+    model?: string;
+    apiKey?: string;
+    candidates: number;
+  };
 }
 
-export type DatabaseConfig = { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string; poolSize: number };
+export type DatabaseConfig =
+  | { kind: "pglite"; dataDir: string }
+  | { kind: "postgres"; url: string; poolSize: number };
 
 export interface Config {
   port: number;
@@ -164,12 +253,15 @@ function getPath(obj: unknown, path: string): unknown {
 /** `${{ secrets.NAME }}` (MUXI's form) and `${NAME}` are taken from the environment; a missing one is an error. */
 function interpolate(value: unknown, where: string, env: Env): unknown {
   if (typeof value === "string") {
-    return value.replace(/\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, a, b) => {
-      const name = (a ?? b) as string;
-      const v = env[name];
-      if (v === undefined) throw new ConfigError(`${where}: environment variable ${name} is not set`);
-      return v;
-    });
+    return value.replace(
+      /\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+      (_m, a, b) => {
+        const name = (a ?? b) as string;
+        const v = env[name];
+        if (v === undefined) throw new ConfigError(`${where}: environment variable ${name} is not set`);
+        return v;
+      },
+    );
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, `${where}[${i}]`, env));
   if (value && typeof value === "object") {
@@ -193,7 +285,8 @@ function readYaml(env: Env, cwd: string): { file?: string; doc: unknown } {
   } catch (err) {
     throw new ConfigError(`${file}: invalid YAML: ${(err as Error).message}`);
   }
-  if (typeof doc !== "object" || Array.isArray(doc)) throw new ConfigError(`${file}: top level must be a mapping`);
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw new ConfigError(`${file}: top level must be a mapping`);
   return { file, doc: interpolate(doc, "", env) };
 }
 
@@ -211,7 +304,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       raw[key] = parsed.data;
     } else {
       const where = useEnv ? field.env : `${field.yaml} in ${file ?? "engram.yaml"}`;
-      problems.push(`${where}: ${parsed.error.issues.map((i) => i.message).join("; ")} (got ${JSON.stringify(input)})`);
+      problems.push(
+        `${where}: ${parsed.error.issues.map((i) => i.message).join("; ")} (got ${JSON.stringify(input)})`,
+      );
     }
   }
   // One bad value reads as one line (the common case, and what a start-up script greps); several get a list.
@@ -234,7 +329,9 @@ function assemble(r: Raw, configFile: string | undefined): Config {
       : { kind: "pglite", dataDir: resolve(r.dataDir) };
 
   if (r.embeddingsUrl && !r.embeddingsModel) {
-    throw new ConfigError("ENGRAM_EMBEDDINGS_MODEL (embeddings.model) is required when ENGRAM_EMBEDDINGS_URL is set");
+    throw new ConfigError(
+      "ENGRAM_EMBEDDINGS_MODEL (embeddings.model) is required when ENGRAM_EMBEDDINGS_URL is set",
+    );
   }
   if (r.rerank === "endpoint" && !r.rerankUrl) {
     throw new ConfigError("ENGRAM_RERANK_URL (search.rerank_url) is required when ENGRAM_RERANK is endpoint");
@@ -242,7 +339,8 @@ function assemble(r: Raw, configFile: string | undefined): Config {
   if (r.rerank === "llm" && !r.llmUrl) {
     throw new ConfigError("ENGRAM_RERANK=llm needs an LLM: set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL");
   }
-  if (r.llmUrl && !r.llmModel) throw new ConfigError("ENGRAM_LLM_MODEL (llm.model) is required when ENGRAM_LLM_URL is set");
+  if (r.llmUrl && !r.llmModel)
+    throw new ConfigError("ENGRAM_LLM_MODEL (llm.model) is required when ENGRAM_LLM_URL is set");
 
   const embeddings: EmbeddingsConfig = {
     provider: r.embeddingsUrl ? "openai" : "builtin",
@@ -287,7 +385,14 @@ function assemble(r: Raw, configFile: string | undefined): Config {
     },
     ...(r.adminKey ? { adminKey: r.adminKey } : {}),
     ...(r.llmUrl && r.llmModel
-      ? { llm: { url: r.llmUrl, model: r.llmModel, timeoutMs: r.llmTimeoutMs, ...(r.llmApiKey ? { apiKey: r.llmApiKey } : {}) } }
+      ? {
+          llm: {
+            url: r.llmUrl,
+            model: r.llmModel,
+            timeoutMs: r.llmTimeoutMs,
+            ...(r.llmApiKey ? { apiKey: r.llmApiKey } : {}),
+          },
+        }
       : {}),
     ...(configFile ? { configFile } : {}),
   };

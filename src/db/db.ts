@@ -43,7 +43,8 @@ const USER_PK = /^usr_[0-9a-z]{10,40}$/;
 
 /** The statements that open a user-scoped transaction: one round trip on both drivers. */
 export function userScopePreamble(userId: string): string {
-  if (!USER_PK.test(userId)) throw new Error(`refusing to scope to malformed internal user id ${JSON.stringify(userId)}`);
+  if (!USER_PK.test(userId))
+    throw new Error(`refusing to scope to malformed internal user id ${JSON.stringify(userId)}`);
   return `SET LOCAL ROLE engram_app; SELECT set_config('engram.user_id', '${userId}', true);`;
 }
 

@@ -16,7 +16,11 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
     .sort()
-    .map((f) => ({ version: Number(f.slice(0, 3)), name: f.slice(4, -4), sql: readFileSync(`${dir}/${f}`, "utf8") }));
+    .map((f) => ({
+      version: Number(f.slice(0, 3)),
+      name: f.slice(4, -4),
+      sql: readFileSync(`${dir}/${f}`, "utf8"),
+    }));
 }
 
 /** Applies pending migrations; returns the names applied. Safe to run from several servers at once on PostgreSQL. */
@@ -39,7 +43,10 @@ export async function migrate(db: Db, migrations: Migration[] = loadMigrations()
   return applied;
 }
 
-export async function pendingMigrations(db: Db, migrations: Migration[] = loadMigrations()): Promise<Migration[]> {
+export async function pendingMigrations(
+  db: Db,
+  migrations: Migration[] = loadMigrations(),
+): Promise<Migration[]> {
   const exists = await db.query<{ t: string | null }>("SELECT to_regclass('engram_migrations')::text AS t");
   if (!exists[0]?.t) return migrations;
   const rows = await db.query<{ version: number }>("SELECT version FROM engram_migrations");

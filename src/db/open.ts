@@ -11,7 +11,10 @@ export interface OpenOptions {
   migrate?: boolean;
 }
 
-export async function openDb(config: DatabaseConfig, opts: OpenOptions): Promise<{ db: Db; applied: string[] }> {
+export async function openDb(
+  config: DatabaseConfig,
+  opts: OpenOptions,
+): Promise<{ db: Db; applied: string[] }> {
   const db: Db =
     config.kind === "pglite"
       ? await PgliteDb.open(config.dataDir)

@@ -11,7 +11,10 @@ export function presentedKey(c: Context): string | undefined {
   const auth = c.req.header("authorization");
   if (auth) {
     const m = /^(?:Bearer|Token)\s+(\S+)\s*$/i.exec(auth);
-    if (!m) throw new AppError("unauthorized", "Authorization: expected 'Bearer <key>'", { field: "Authorization" });
+    if (!m)
+      throw new AppError("unauthorized", "Authorization: expected 'Bearer <key>'", {
+        field: "Authorization",
+      });
     return m[1];
   }
   return c.req.header("x-api-key") ?? c.req.header("x-muxi-client-key") ?? undefined;
@@ -49,7 +52,9 @@ export function requestedUser(c: Context): string | undefined {
   const id = muxiTenant && !raw.startsWith(`${muxiTenant}:`) ? `${muxiTenant}:${raw}` : raw;
   const parsed = UserIdSchema.safeParse(id);
   if (!parsed.success) {
-    throw new AppError("validation_error", `${header}: ${parsed.error.issues[0]?.message ?? "invalid"}`, { field: header });
+    throw new AppError("validation_error", `${header}: ${parsed.error.issues[0]?.message ?? "invalid"}`, {
+      field: header,
+    });
   }
   return parsed.data;
 }
@@ -65,7 +70,8 @@ export async function actorFor(c: Context<AppEnv>, scope: Scope, bodyUser?: stri
   const t = c.req.header("x-tenant-id");
   if (p.kind === "admin" && t !== undefined) {
     const parsed = TenantIdSchema.safeParse(t);
-    if (!parsed.success) throw new AppError("validation_error", "X-Tenant-Id: not a valid tenant id", { field: "X-Tenant-Id" });
+    if (!parsed.success)
+      throw new AppError("validation_error", "X-Tenant-Id: not a valid tenant id", { field: "X-Tenant-Id" });
     tenantHint = parsed.data;
   }
   const header = requestedUser(c);

@@ -27,8 +27,12 @@ export function fromZod(error: ZodError, where?: string): AppError {
   const field = [where, path].filter(Boolean).join(".") || "body";
   let message = issue?.message ?? "invalid";
   if (issue?.code === "invalid_type" && /received undefined/.test(message)) message = "is required";
-  else if (issue?.code === "unrecognized_keys") message = `unknown field(s): ${(issue.keys ?? []).join(", ")}`;
-  return new AppError("validation_error", `${field}: ${message}`, { field, details: error.issues.slice(0, 5) });
+  else if (issue?.code === "unrecognized_keys")
+    message = `unknown field(s): ${(issue.keys ?? []).join(", ")}`;
+  return new AppError("validation_error", `${field}: ${message}`, {
+    field,
+    details: error.issues.slice(0, 5),
+  });
 }
 
 /** Classifies anything thrown into the stable error codes; unknown failures become a logged 500 without detail. */

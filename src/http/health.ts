@@ -5,11 +5,18 @@ import type { App } from "./context.js";
 import { jsonResponse } from "./openapi.js";
 
 const Health = z.object({ status: z.literal("ok") }).openapi("Health");
-const Ready = z.object({ status: z.literal("ready"), database: z.string(), embedding_model: z.string() }).openapi("Ready");
+const Ready = z
+  .object({ status: z.literal("ready"), database: z.string(), embedding_model: z.string() })
+  .openapi("Ready");
 
 export function registerHealthRoutes(app: App): void {
   app.openapi(
-    createRoute({ method: "get", path: "/healthz", tags: ["health"], responses: { 200: jsonResponse(Health, "Alive") } }),
+    createRoute({
+      method: "get",
+      path: "/healthz",
+      tags: ["health"],
+      responses: { 200: jsonResponse(Health, "Alive") },
+    }),
     (c) => c.json({ status: "ok" as const }, 200),
   );
   app.openapi(
@@ -17,7 +24,10 @@ export function registerHealthRoutes(app: App): void {
       method: "get",
       path: "/readyz",
       tags: ["health"],
-      responses: { 200: jsonResponse(Ready, "Ready to serve"), 503: jsonResponse(z.object({}).passthrough(), "Not ready") },
+      responses: {
+        200: jsonResponse(Ready, "Ready to serve"),
+        503: jsonResponse(z.object({}).passthrough(), "Not ready"),
+      },
     }),
     async (c) => {
       const { db, embedder } = c.var.services;

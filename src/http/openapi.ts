@@ -13,7 +13,10 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
-const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
+const err = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorSchema } },
+});
 
 /** The error responses every authenticated route can give. */
 export const errorResponses = {

@@ -270,7 +270,11 @@ export class IdentityService {
   ): Promise<CreatedKey> {
     const generated = generateKey(kind);
     const material = plaintext
-      ? { plaintext, prefix: plaintext.slice(0, Math.min(10, Math.floor(plaintext.length / 3))), hash: hashKey(plaintext) }
+      ? {
+          plaintext,
+          prefix: plaintext.slice(0, Math.min(10, Math.floor(plaintext.length / 3))),
+          hash: hashKey(plaintext),
+        }
       : generated;
     const expires = opts.expires_at ? new Date(opts.expires_at) : null;
     if (expires && expires.getTime() <= Date.now()) {

@@ -43,7 +43,10 @@ export function createEndpointReranker(cfg: RerankEndpointConfig): Reranker {
       try {
         res = await fetch(url, {
           method: "POST",
-          headers: { "content-type": "application/json", ...(cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {}) },
+          headers: {
+            "content-type": "application/json",
+            ...(cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {}),
+          },
           // `documents` for Cohere/Jina, `texts` for TEI; each ignores the other's field.
           body: JSON.stringify({
             ...(cfg.model ? { model: cfg.model } : {}),
@@ -56,11 +59,15 @@ export function createEndpointReranker(cfg: RerankEndpointConfig): Reranker {
           signal: AbortSignal.timeout(cfg.timeoutMs),
         });
       } catch (err) {
-        throw new AppError("llm_unavailable", `rerank endpoint ${where}: ${(err as Error).message}`, { cause: err });
+        throw new AppError("llm_unavailable", `rerank endpoint ${where}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
-      if (!res.ok) throw new AppError("llm_unavailable", `rerank endpoint ${where} answered HTTP ${res.status}`);
+      if (!res.ok)
+        throw new AppError("llm_unavailable", `rerank endpoint ${where} answered HTTP ${res.status}`);
       const parsed = RerankResponse.safeParse(await res.json().catch(() => undefined));
-      if (!parsed.success) throw new AppError("llm_unavailable", `rerank endpoint ${where} sent an unexpected body`);
+      if (!parsed.success)
+        throw new AppError("llm_unavailable", `rerank endpoint ${where} sent an unexpected body`);
       const items = Array.isArray(parsed.data)
         ? parsed.data.map((r) => ({ index: r.index, score: r.score }))
         : parsed.data.results.map((r) => ({ index: r.index, score: r.relevance_score }));

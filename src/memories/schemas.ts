@@ -47,12 +47,9 @@ export const AddMemoryBody = z
       .max(100)
       .optional()
       .openapi({ description: "A conversation to extract facts from (with infer: true)" }),
-    infer: z
-      .boolean()
-      .optional()
-      .openapi({
-        description: "Extract facts with the configured LLM and ADD/UPDATE/DELETE against existing memories",
-      }),
+    infer: z.boolean().optional().openapi({
+      description: "Extract facts with the configured LLM and ADD/UPDATE/DELETE against existing memories",
+    }),
     metadata: MetadataSchema.optional(),
     app: AppNameSchema.optional(),
     session_id: z.string().min(1).max(64).nullable().optional(),
@@ -106,17 +103,31 @@ export const SearchBody = z
   .object({
     query: z.string().trim().min(1, "must not be empty"),
     limit: z.number().int().min(1).max(100).default(10),
-    threshold: z.number().min(0).max(1).optional().openapi({ description: "Minimum score (0..1, same scale in every mode)" }),
+    threshold: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .openapi({ description: "Minimum score (0..1, same scale in every mode)" }),
     filters: MemoryFiltersSchema.optional(),
     mode: z
       .enum(["hybrid", "semantic", "keyword"])
       .default("hybrid")
-      .openapi({ description: "hybrid (default): meaning and keywords fused; semantic: vectors only; keyword: full text only" }),
-    explain: z.boolean().default(false).openapi({ description: "Return each signal's rank and score per result" }),
+      .openapi({
+        description:
+          "hybrid (default): meaning and keywords fused; semantic: vectors only; keyword: full text only",
+      }),
+    explain: z
+      .boolean()
+      .default(false)
+      .openapi({ description: "Return each signal's rank and score per result" }),
     rerank: z
       .boolean()
       .optional()
-      .openapi({ description: "Rerank the top candidates with the configured reranker (default: as configured, off unless set)" }),
+      .openapi({
+        description:
+          "Rerank the top candidates with the configured reranker (default: as configured, off unless set)",
+      }),
   })
   .strict()
   .openapi("SearchMemories");
@@ -135,7 +146,9 @@ export const SearchResultSchema = MemorySchema.extend({
       rerank: SignalSchema.optional().openapi({ description: "Present when the results were reranked" }),
     })
     .optional()
-    .openapi({ description: "Present with explain: true; a null signal means that side did not rank the memory" }),
+    .openapi({
+      description: "Present with explain: true; a null signal means that side did not rank the memory",
+    }),
 }).openapi("SearchResult");
 export type SearchResult = z.infer<typeof SearchResultSchema>;
 

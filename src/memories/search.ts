@@ -53,7 +53,11 @@ function depth(limit: number): number {
   return Math.min(200, Math.max(50, limit * 5));
 }
 
-async function vectorSide(tx: Queryable, p: SearchPlan, n: number): Promise<Array<MemoryRow & { distance: number }>> {
+async function vectorSide(
+  tx: Queryable,
+  p: SearchPlan,
+  n: number,
+): Promise<Array<MemoryRow & { distance: number }>> {
   if (!p.vector) return [];
   const params: unknown[] = [vectorLiteral(p.vector)];
   const where = `${filterClause(p.userPk, p.filters, params)} AND ${NOT_IN_PAUSED_APP}`;
@@ -155,8 +159,14 @@ export async function runSearch(tx: Queryable, p: SearchPlan): Promise<Candidate
   });
 
   if (p.mode !== "semantic") {
-    const kw = await keywordSide(tx, p, n + vec.length, vec.map((r) => r.id));
-    const raw = (r: { bm25: number; rank_cd: number }) => Number(p.config.keywordRanker === "bm25" ? r.bm25 : r.rank_cd);
+    const kw = await keywordSide(
+      tx,
+      p,
+      n + vec.length,
+      vec.map((r) => r.id),
+    );
+    const raw = (r: { bm25: number; rank_cd: number }) =>
+      Number(p.config.keywordRanker === "bm25" ? r.bm25 : r.rank_cd);
     let rank = 0;
     for (const r of kw) {
       const value = raw(r);
@@ -187,7 +197,8 @@ export async function runSearch(tx: Queryable, p: SearchPlan): Promise<Candidate
     if (p.mode === "semantic") c.score = c.semantic?.score ?? 0;
     else if (p.mode === "keyword") c.score = c.keyword?.score ?? 0;
     else if (p.config.fusion === "rrf") {
-      const rrf = (c.semantic ? ws / (RRF_K + c.semantic.rank) : 0) + (c.keyword ? wk / (RRF_K + c.keyword.rank) : 0);
+      const rrf =
+        (c.semantic ? ws / (RRF_K + c.semantic.rank) : 0) + (c.keyword ? wk / (RRF_K + c.keyword.rank) : 0);
       // Normalised so that first on both sides scores 1.
       c.score = ws + wk > 0 ? rrf / ((ws + wk) / (RRF_K + 1)) : 0;
     } else {

@@ -8,6 +8,7 @@ import type { Actor } from "../identity/principal.js";
 import { newId } from "../ids.js";
 import { appFor, checkAppReadable, ensureActiveApp, NOT_IN_PAUSED_APP } from "./apps.js";
 import { listEvents, recordEvent, scrubHistory } from "./history.js";
+import type { Reranker } from "./rerank.js";
 import type {
   AddMemoryInput,
   ListInput,
@@ -18,7 +19,6 @@ import type {
   SearchResult,
   UpdateMemoryInput,
 } from "./schemas.js";
-import type { Reranker } from "./rerank.js";
 import { runSearch, type SearchPlan, type Signal } from "./search.js";
 import { filterClause, MEMORY_COLUMNS, type MemoryRow, vectorLiteral } from "./sql.js";
 
@@ -200,12 +200,18 @@ export class MemoryService {
   }
 
   /** Offset pagination with a total, for the OpenMemory-compatible list (page numbers, not cursors). */
-  async page(actor: Actor, input: { page: number; size: number; app?: string | undefined }): Promise<{ items: Memory[]; total: number }> {
+  async page(
+    actor: Actor,
+    input: { page: number; size: number; app?: string | undefined },
+  ): Promise<{ items: Memory[]; total: number }> {
     const params: unknown[] = [];
     const where = `${filterClause(actor.userPk, input.app ? { app: input.app } : undefined, params)} AND ${NOT_IN_PAUSED_APP}`;
     return this.db.withUser(actor.userPk, async (tx) => {
       await checkAppReadable(tx, actor, input.app);
-      const total = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM memories WHERE ${where}`, params);
+      const total = await tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM memories WHERE ${where}`,
+        params,
+      );
       const rows = await tx.query<MemoryRow>(
         `SELECT ${MEMORY_COLUMNS} FROM memories WHERE ${where} ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
         [...params, input.size, (input.page - 1) * input.size],
@@ -304,7 +310,14 @@ export class MemoryService {
         `INSERT INTO memory_events (id, tenant_id, user_id, memory_id, event, old_state, new_state, key_id)
          SELECT d.evt, $1, $2, d.id, 'delete', d.state, 'deleted', $3
          FROM unnest($4::text[], $5::text[], $6::text[]) AS d(id, state, evt)`,
-        [actor.tenantId, actor.userPk, actor.principal.keyId, ids, rows.map((r) => r.state), ids.map(() => newId("evt"))],
+        [
+          actor.tenantId,
+          actor.userPk,
+          actor.principal.keyId,
+          ids,
+          rows.map((r) => r.state),
+          ids.map(() => newId("evt")),
+        ],
       );
       return { deleted: rows.length };
     });
@@ -325,7 +338,9 @@ export class MemoryService {
     const { reranker } = this.opts;
     const rerank = input.rerank ?? this.opts.search.rerank.mode !== "off";
     if (input.rerank && !reranker) {
-      throw new AppError("rerank_not_configured", "rerank: no reranker is configured (ENGRAM_RERANK)", { field: "rerank" });
+      throw new AppError("rerank_not_configured", "rerank: no reranker is configured (ENGRAM_RERANK)", {
+        field: "rerank",
+      });
     }
     const vector = mode === "keyword" ? null : await this.embedder.embedQuery(input.query);
     const plan: SearchPlan = {
@@ -348,7 +363,10 @@ export class MemoryService {
     if (rerank && reranker && candidates.length > 0) {
       try {
         // Outside the transaction: a reranker call can take a while, and PGlite has one session.
-        const scores = await reranker.rerank(input.query, candidates.map((c) => c.row.text));
+        const scores = await reranker.rerank(
+          input.query,
+          candidates.map((c) => c.row.text),
+        );
         const order = candidates.map((c, i) => ({ c, s: scores[i] ?? 0 })).sort((a, b) => b.s - a.s);
         ranked = order.map(({ c, s }, i) => ({ ...c, score: s, rerank: { rank: i + 1, score: s } }));
       } catch (err) {
@@ -364,7 +382,14 @@ export class MemoryService {
         ...toMemory(c.row),
         score: c.score,
         ...(input.explain
-          ? { explain: { semantic: c.semantic, keyword: c.keyword, fusion, ...(c.rerank ? { rerank: c.rerank } : {}) } }
+          ? {
+              explain: {
+                semantic: c.semantic,
+                keyword: c.keyword,
+                fusion,
+                ...(c.rerank ? { rerank: c.rerank } : {}),
+              },
+            }
           : {}),
       }));
   }

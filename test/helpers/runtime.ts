@@ -19,7 +19,11 @@ export interface TestEngram {
   runtime: Runtime;
   config: Config;
   /** Calls the app in-process, with JSON encoding and an optional key and user header. */
-  call(method: string, path: string, opts?: CallOptions): Promise<{ status: number; body: any; headers: Headers }>;
+  call(
+    method: string,
+    path: string,
+    opts?: CallOptions,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -34,7 +38,10 @@ export interface CallOptions {
 
 export async function startEngram(backend: Backend, env: Record<string, string> = {}): Promise<TestEngram> {
   const db = await backend.create();
-  const config = loadConfig({ ENGRAM_ADMIN_KEY: ADMIN_KEY, ENGRAM_LOG_LEVEL: "silent", ...db.env, ...env }, "/nonexistent");
+  const config = loadConfig(
+    { ENGRAM_ADMIN_KEY: ADMIN_KEY, ENGRAM_LOG_LEVEL: "silent", ...db.env, ...env },
+    "/nonexistent",
+  );
   const log = pino({ level: "silent" });
   const embedder = await testEmbedder();
   const runtime = await createRuntime(config, log, { embedder });
@@ -52,7 +59,11 @@ export async function startEngram(backend: Backend, env: Record<string, string> 
         body = JSON.stringify(opts.body);
         headers["content-type"] ??= "application/json";
       }
-      const res = await runtime.app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) });
+      const res = await runtime.app.request(path, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+      });
       const text = await res.text();
       let parsed: unknown = text;
       try {
@@ -71,7 +82,10 @@ export async function startEngram(backend: Backend, env: Record<string, string> 
 
 /** Creates a user through the admin API and returns its key. */
 export async function makeUser(e: TestEngram, userId: string, tenant?: string): Promise<string> {
-  const res = await e.call("POST", "/v1/users", { key: ADMIN_KEY, body: { user_id: userId, ...(tenant ? { tenant } : {}) } });
+  const res = await e.call("POST", "/v1/users", {
+    key: ADMIN_KEY,
+    body: { user_id: userId, ...(tenant ? { tenant } : {}) },
+  });
   if (res.status !== 201) throw new Error(`creating ${userId}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.api_key as string;
 }
