@@ -1,0 +1,69 @@
+/** MemoryPort in-process: the same services and the same scope checks as the REST routes, for one resolved actor. */
+import { AppError } from "../errors.js";
+import type { Services } from "../http/context.js";
+import type { Scope } from "../identity/keys.js";
+import type { Actor } from "../identity/principal.js";
+import type { Memory, SearchResult } from "../memories/schemas.js";
+import type { SessionDetail } from "../sessions/schemas.js";
+import type { ExtractionResult, MemoryPage, MemoryPort } from "./tools.js";
+
+/** Resolves the acting user for one tool call and checks the key carries `scope` (REST's actorFor). */
+export type ActorFor = (scope: Scope) => Promise<Actor>;
+
+export class LocalMemoryPort implements MemoryPort {
+  constructor(
+    private readonly services: Pick<Services, "config" | "memories" | "extractor" | "sessions">,
+    private readonly actorFor: ActorFor,
+  ) {}
+
+  async add(input: { text: string; infer: boolean }): Promise<{ results: ExtractionResult[] }> {
+    const actor = await this.actorFor("memories:write");
+    if (input.infer) {
+      // What POST /v1/memories does with infer: true.
+      const { config, extractor } = this.services;
+      if (!config.llm || !extractor) {
+        throw new AppError(
+          "llm_not_configured",
+          "infer needs an LLM configured on the server (ENGRAM_LLM_URL and ENGRAM_LLM_MODEL); without infer the text is stored as is",
+          { field: "infer" },
+        );
+      }
+      return extractor.extract(actor, { text: input.text, infer: true });
+    }
+    const memory = await this.services.memories.add(actor, { text: input.text });
+    return { results: [{ event: "ADD", memory }] };
+  }
+
+  async search(input: { query: string; limit: number }): Promise<SearchResult[]> {
+    const actor = await this.actorFor("memories:read");
+    return this.services.memories.search(actor, { query: input.query, limit: input.limit });
+  }
+
+  async list(input: { limit: number; cursor?: string | undefined }): Promise<MemoryPage> {
+    const actor = await this.actorFor("memories:read");
+    return this.services.memories.list(actor, {
+      limit: input.limit,
+      ...(input.cursor ? { cursor: input.cursor } : {}),
+    });
+  }
+
+  async update(id: string, text: string): Promise<Memory> {
+    const actor = await this.actorFor("memories:write");
+    return this.services.memories.update(actor, id, { text });
+  }
+
+  async remove(id: string): Promise<void> {
+    const actor = await this.actorFor("memories:write");
+    await this.services.memories.delete(actor, id);
+  }
+
+  async removeAll(): Promise<{ deleted: number }> {
+    const actor = await this.actorFor("memories:write");
+    return this.services.memories.deleteAll(actor);
+  }
+
+  async sessionHistory(sessionId: string): Promise<SessionDetail> {
+    const actor = await this.actorFor("sessions:read");
+    return this.services.sessions.get(actor, sessionId);
+  }
+}
