@@ -8,8 +8,10 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/config.js";
+import { RemoteMemoryPort } from "../src/mcp/remote.js";
 import { type RunningServer, startServer } from "../src/server.js";
 import { backends } from "./helpers/backends.js";
+import { type FakeLlm, isFactsCall, startFakeLlm } from "./helpers/fake-llm.js";
 import { ADMIN_KEY, uid } from "./helpers/runtime.js";
 
 const TOOLS = [
@@ -503,5 +505,83 @@ describe.each(backends)("MCP over Streamable HTTP ($name)", (backend) => {
       expect(r.status).toBe(405);
       expect(r.headers.get("allow")).toBe("POST");
     }
+  });
+});
+
+describe.each(backends)("MCP add_memories with infer: true and an LLM configured ($name)", (backend) => {
+  let server: RunningServer;
+  let drop: () => Promise<void>;
+  let fake: FakeLlm;
+
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+    const db = await backend.create();
+    drop = db.drop;
+    const config = loadConfig(
+      {
+        ...db.env,
+        ENGRAM_PORT: "0",
+        ENGRAM_HOST: "127.0.0.1",
+        ENGRAM_ADMIN_KEY: ADMIN_KEY,
+        ENGRAM_LOG_LEVEL: "silent",
+        ENGRAM_LLM_URL: fake.url,
+        ENGRAM_LLM_MODEL: "fake",
+      },
+      "/nonexistent",
+    );
+    server = await startServer(config, pino({ level: "silent" }));
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await drop?.();
+    await fake?.close();
+  });
+
+  it("extracts facts through the same service as POST /v1/memories, over /mcp and over the REST port of engram mcp", async () => {
+    const user = await fetch(`${server.url}/v1/users`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ user_id: uid("infer") }),
+    });
+    const key = ((await user.json()) as { api_key: string }).api_key;
+
+    const client = new Client({ name: "engram-test", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${key}` } },
+      }),
+    );
+    try {
+      fake.script(JSON.stringify({ facts: ["Lives in Porto", "Has a dog called Rex"] }));
+      const res = (await client.callTool({
+        name: "add_memories",
+        arguments: { text: "I moved to Porto with my dog Rex", infer: true },
+      })) as CallToolResult;
+      expect(res.isError).toBeFalsy();
+      const results = (
+        res.structuredContent as { results: Array<{ event: string; memory: { text: string } }> }
+      ).results;
+      expect(results.map((r) => [r.event, r.memory.text])).toEqual([
+        ["ADD", "Lives in Porto"],
+        ["ADD", "Has a dog called Rex"],
+      ]);
+      expect(fake.requests.some(isFactsCall)).toBe(true);
+    } finally {
+      await client.close();
+    }
+
+    // engram mcp --url forwards to POST /v1/memories and reads its extraction answer the same way.
+    const remote = new RemoteMemoryPort({ url: server.url, key });
+    fake.script(
+      JSON.stringify({ facts: ["Works as a nurse"] }),
+      JSON.stringify({ memory: [{ event: "ADD", text: "Works as a nurse" }] }),
+    );
+    const forwarded = await remote.add({ text: "I work as a nurse", infer: true });
+    expect(forwarded.results.map((r) => [r.event, r.memory?.text])).toEqual([["ADD", "Works as a nurse"]]);
+    expect((await remote.list({ limit: 10 })).memories.map((m) => m.text).sort()).toEqual([
+      "Has a dog called Rex",
+      "Lives in Porto",
+      "Works as a nurse",
+    ]);
   });
 });
