@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /** The `engram` command: serve, migrate, and user/key administration. */
 import { Command } from "commander";
-import { VERSION } from "../version.js";
 import { registerMcpCommand } from "../mcp/stdio.js";
+import { VERSION } from "../version.js";
 import { registerAdminCommands } from "./admin-commands.js";
 import { runMigrate, runServe } from "./serve.js";
 
