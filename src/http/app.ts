@@ -1,22 +1,22 @@
 /** Assembles the HTTP app: middleware, feature routes, OpenAPI document, health, and the one error handler. */
-import { OpenAPIHono } from "@hono/zod-openapi";
+
 import { swaggerUI } from "@hono/swagger-ui";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { registerChatRoutes } from "../chat/routes.js";
 import { registerOpenMemoryRoutes } from "../compat/openmemory.js";
 import { AppError } from "../errors.js";
-import { newId } from "../ids.js";
-import { VERSION } from "../version.js";
 import { registerIdentityRoutes } from "../identity/routes.js";
+import { newId } from "../ids.js";
 import { registerMcpRoutes } from "../mcp/http.js";
 import { registerMemoryRoutes } from "../memories/routes.js";
 import { registerSessionRoutes } from "../sessions/routes.js";
+import { VERSION } from "../version.js";
 import { authenticate } from "./auth.js";
 import type { App, AppEnv, Services } from "./context.js";
 import { errorBody, fromZod, toAppError } from "./errors.js";
 import { registerHealthRoutes } from "./health.js";
-
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -84,9 +84,13 @@ export function createApp(services: Services): App {
     bodyLimit({
       maxSize: services.config.limits.bodyBytes,
       onError: () => {
-        throw new AppError("payload_too_large", `body: larger than the limit of ${services.config.limits.bodyBytes} bytes`, {
-          field: "body",
-        });
+        throw new AppError(
+          "payload_too_large",
+          `body: larger than the limit of ${services.config.limits.bodyBytes} bytes`,
+          {
+            field: "body",
+          },
+        );
       },
     }),
   );
@@ -95,7 +99,8 @@ export function createApp(services: Services): App {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
-    description: "An Engram API key (ek_admin_…, ek_client_…, ek_user_…). X-Api-Key and X-Muxi-Client-Key work too.",
+    description:
+      "An Engram API key (ek_admin_…, ek_client_…, ek_user_…). X-Api-Key and X-Muxi-Client-Key work too.",
   });
 
   registerHealthRoutes(app);
@@ -111,7 +116,8 @@ export function createApp(services: Services): App {
     info: {
       title: "Engram",
       version: VERSION,
-      description: "Self-hosted, multi-user memory server for AI agents. Every key acts for one principal; RLS isolates users.",
+      description:
+        "Self-hosted, multi-user memory server for AI agents. Every key acts for one principal; RLS isolates users.",
     },
   });
   app.get("/docs", swaggerUI({ url: "/openapi.json" }));

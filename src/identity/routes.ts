@@ -44,7 +44,10 @@ export function registerIdentityRoutes(app: App): void {
       const p = c.var.principal;
       const { identity } = c.var.services;
       let userId: string | null = null;
-      if (p.kind !== "admin") userId = (await identity.resolveActor(p, requestedUser(c))).userId;
+      const requested = requestedUser(c);
+      // A read: say who a request would act as without creating the user a client key would create on first use.
+      if (p.kind === "user") userId = (await identity.resolveActor(p, requested)).userId;
+      else if (p.kind !== "admin") userId = requested ?? "0";
       return c.json(
         { kind: p.kind, key_id: p.keyId, tenant: p.tenantId, user_id: userId, scopes: [...p.scopes].sort() },
         200,

@@ -30,8 +30,9 @@ export class LocalMemoryPort implements MemoryPort {
       }
       return extractor.extract(actor, { text: input.text, infer: true });
     }
-    const memory = await this.services.memories.add(actor, { text: input.text });
-    return { results: [{ event: "ADD", memory }] };
+    const { memory, created } = await this.services.memories.addOne(actor, { text: input.text });
+    // An identical active memory already existed: nothing was added (mem0's NONE).
+    return { results: [{ event: created ? "ADD" : "NONE", memory }] };
   }
 
   async search(input: { query: string; limit: number }): Promise<SearchResult[]> {
