@@ -202,8 +202,7 @@ export function registerOpenMemoryRoutes(app: App): void {
         }
       }
       const query = q.query ?? (typeof body.query === "string" ? body.query : undefined);
-      if (!query?.trim())
-        throw new AppError("validation_error", "query: is required", { field: "query" });
+      if (!query?.trim()) throw new AppError("validation_error", "query: is required", { field: "query" });
       const limit = q.limit ?? (typeof body.limit === "number" ? body.limit : 10);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
         throw new AppError("validation_error", "limit: must be an integer from 1 to 100", { field: "limit" });

@@ -110,24 +110,18 @@ export const SearchBody = z
       .optional()
       .openapi({ description: "Minimum score (0..1, same scale in every mode)" }),
     filters: MemoryFiltersSchema.optional(),
-    mode: z
-      .enum(["hybrid", "semantic", "keyword"])
-      .default("hybrid")
-      .openapi({
-        description:
-          "hybrid (default): meaning and keywords fused; semantic: vectors only; keyword: full text only",
-      }),
+    mode: z.enum(["hybrid", "semantic", "keyword"]).default("hybrid").openapi({
+      description:
+        "hybrid (default): meaning and keywords fused; semantic: vectors only; keyword: full text only",
+    }),
     explain: z
       .boolean()
       .default(false)
       .openapi({ description: "Return each signal's rank and score per result" }),
-    rerank: z
-      .boolean()
-      .optional()
-      .openapi({
-        description:
-          "Rerank the top candidates with the configured reranker (default: as configured, off unless set)",
-      }),
+    rerank: z.boolean().optional().openapi({
+      description:
+        "Rerank the top candidates with the configured reranker (default: as configured, off unless set)",
+    }),
   })
   .strict()
   .openapi("SearchMemories");
