@@ -234,6 +234,17 @@ describe("bad values throw a ConfigError naming the env var or YAML key", () => 
       names: ["ENGRAM_EMBEDDINGS_MODEL", "embeddings.model"],
     },
     { name: "short admin key", env: { ENGRAM_ADMIN_KEY: "short" }, names: ["ENGRAM_ADMIN_KEY", "16"] },
+    {
+      name: "rerank endpoint without a URL",
+      env: { ENGRAM_RERANK: "endpoint" },
+      names: ["ENGRAM_RERANK_URL", "search.rerank_url"],
+    },
+    {
+      name: "rerank llm without an LLM",
+      env: { ENGRAM_RERANK: "llm" },
+      names: ["ENGRAM_RERANK", "ENGRAM_LLM_URL"],
+    },
+    { name: "unknown fusion in YAML", yaml: "search:\n  fusion: max\n", names: ["search.fusion"] },
     { name: "unknown log level", env: { ENGRAM_LOG_LEVEL: "verbose" }, names: ["ENGRAM_LOG_LEVEL"] },
     { name: "pool size over 200", env: { ENGRAM_DB_POOL_SIZE: "500" }, names: ["ENGRAM_DB_POOL_SIZE"] },
   ];
@@ -243,6 +254,13 @@ describe("bad values throw a ConfigError naming the env var or YAML key", () => 
       for (const n of c.names) expect(err.message).toContain(n);
     });
   }
+
+  it("allowed hosts come as a comma-separated env var or a YAML list, trimmed and lower-cased", () => {
+    const fromEnv = loadConfig({ ENGRAM_ALLOWED_HOSTS: " Engram.example.com, ,10.0.0.5:8765" }, tempDir());
+    expect(fromEnv.allowedHosts).toEqual(["engram.example.com", "10.0.0.5:8765"]);
+    const fromYaml = loadConfig({}, tempDir("server:\n  allowed_hosts: [a.example, B.example]\n"));
+    expect(fromYaml.allowedHosts).toEqual(["a.example", "b.example"]);
+  });
 
   it("local_open is allowed on a loopback bind", () => {
     expect(loadConfig({ ENGRAM_AUTH_MODE: "local_open" }, tempDir()).authMode).toBe("local_open");
