@@ -5,7 +5,10 @@ CREATE EXTENSION IF NOT EXISTS vector;
 -- connection such as PGlite's. Roles are cluster-wide: several databases in one cluster share it.
 DO $$
 BEGIN
-  CREATE ROLE engram_app NOLOGIN;
+  -- Checked first, so a database user without CREATEROLE works once the role exists (created by an operator).
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'engram_app') THEN
+    CREATE ROLE engram_app NOLOGIN;
+  END IF;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END $$;
 

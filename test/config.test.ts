@@ -168,6 +168,19 @@ auth:
     expect(err.message).toContain("DB_PASSWORD");
   });
 
+  it("secrets in sections Engram does not read need not be set (a whole MUXI formation file loads)", () => {
+    const dir = tempDir(
+      `llm_models:\n  api_key: \${{ secrets.OPENAI_API_KEY }}\nmemory:\n  session_timeout: 120\n`,
+    );
+    expect(loadConfig({}, dir).sessionTimeoutSeconds).toBe(120);
+  });
+
+  it("a relative data dir is resolved against the config's working directory", () => {
+    const dir = tempDir();
+    const config = loadConfig({ ENGRAM_DATA_DIR: "store" }, dir);
+    expect(config.database).toEqual({ kind: "pglite", dataDir: join(dir, "store") });
+  });
+
   it("a missing bare-form variable names the YAML key and the variable", () => {
     const dir = tempDir(
       `embeddings:\n  url: https://api.example.com/v1\n  model: m\n  api_key: \${EMBED_KEY}\n`,

@@ -287,7 +287,9 @@ function readYaml(env: Env, cwd: string): { file?: string; doc: unknown } {
   }
   if (typeof doc !== "object" || Array.isArray(doc))
     throw new ConfigError(`${file}: top level must be a mapping`);
-  return { file, doc: interpolate(doc, "", env) };
+  // Secrets are interpolated per key as it is read (loadConfig): a MUXI formation file's other sections may name
+  // secrets Engram never uses, and those need not be set.
+  return { file, doc };
 }
 
 /** Parses configuration once. Throws ConfigError naming the env var or YAML key of the first bad value. */
@@ -298,7 +300,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   for (const [key, field] of Object.entries(fields)) {
     const fromEnv = env[field.env];
     const useEnv = fromEnv !== undefined && fromEnv !== "";
-    const input = useEnv ? fromEnv : getPath(doc, field.yaml);
+    const input = useEnv ? fromEnv : interpolate(getPath(doc, field.yaml), field.yaml, env);
     const parsed = (field.schema as z.ZodType).safeParse(input);
     if (parsed.success) {
       raw[key] = parsed.data;
@@ -312,10 +314,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   // One bad value reads as one line (the common case, and what a start-up script greps); several get a list.
   if (problems.length === 1) throw new ConfigError(`invalid configuration: ${problems[0]}`);
   if (problems.length > 1) throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
-  return assemble(raw as Raw, file);
+  return assemble(raw as Raw, file, cwd);
 }
 
-function assemble(r: Raw, configFile: string | undefined): Config {
+function assemble(r: Raw, configFile: string | undefined, cwd: string): Config {
   const wantsPostgres = r.provider === "postgresql" || r.provider === "postgres";
   if (wantsPostgres && !r.databaseUrl) {
     throw new ConfigError(
@@ -326,7 +328,7 @@ function assemble(r: Raw, configFile: string | undefined): Config {
   const database: DatabaseConfig =
     r.databaseUrl && !embedded
       ? { kind: "postgres", url: r.databaseUrl, poolSize: r.poolSize }
-      : { kind: "pglite", dataDir: resolve(r.dataDir) };
+      : { kind: "pglite", dataDir: resolve(cwd, r.dataDir) };
 
   if (r.embeddingsUrl && !r.embeddingsModel) {
     throw new ConfigError(
