@@ -147,10 +147,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     "engram listening",
   );
   if (config.authMode === "local_open") {
-    log.warn(
+    const warning =
       "AUTH MODE local_open: requests WITHOUT an API key are accepted and act as the user in X-User-Id / X-Muxi-User-Id. " +
-        "For single-machine development only; this server is bound to loopback.",
-    );
+      "For single-machine development only; this server is bound to loopback.";
+    log.warn(warning);
+    // Straight to stderr as well: a log level above warn must not silence this.
+    process.stderr.write(`\n*** WARNING: ${warning}\n\n`);
   }
   if (bootstrapKey) {
     // stdout, once, on purpose: this is the only time the key can be seen.

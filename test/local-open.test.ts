@@ -176,15 +176,33 @@ describe.each(backends)("local_open on 127.0.0.1 ($name)", (backend: Backend) =>
   });
 
   it("prints a warning at start-up, on stderr, at warn level", () => {
-    const warnings = server
+    const lines = server
       .stderr()
       .split("\n")
-      .filter((l) => l.includes("local_open"))
-      .map((l) => JSON.parse(l));
+      .filter((l) => l.includes("local_open"));
+    const warnings = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
     expect(warnings).toHaveLength(1);
     expect(warnings[0].level).toBe(40);
     expect(warnings[0].msg).toMatch(/WITHOUT an API key/);
     expect(warnings[0].msg).toMatch(/loopback/);
+    // Also written plainly, whatever the log level, so ENGRAM_LOG_LEVEL=error cannot silence it.
+    expect(lines.filter((l) => l.startsWith("*** WARNING: AUTH MODE local_open"))).toHaveLength(1);
+  });
+
+  it("refuses keyless requests whose Host or Origin is not this server (a web page, DNS rebinding)", async () => {
+    const planted = await run(
+      `curl -X POST $ENGRAM/v1/memories -H "Host: evil.example" -H "X-Muxi-User-Id: victim" -H "Content-Type: text/plain" -d '{"text": "planted by a web page"}'`,
+    );
+    expect(planted.status).toBe(403);
+    const origin = await run(
+      `curl -X POST $ENGRAM/v1/memories -H "Origin: http://evil.example" -H "X-Muxi-User-Id: victim" -d '{"text": "planted"}'`,
+    );
+    expect(origin.status).toBe(403);
+    const read = await run(`curl $ENGRAM/api/v1/memories/ -H "Host: evil.example" -H "X-Muxi-User-Id: victim"`);
+    expect(read.status).toBe(403);
+    const list = await run(`curl $ENGRAM/v1/memories -H "X-Muxi-User-Id: victim"`);
+    expect(list.status).toBe(200);
+    expect(list.body.memories).toEqual([]);
   });
 
   it("runs MUXI's keyless command as written, acting as the X-Muxi-User-Id user", async () => {

@@ -1,7 +1,7 @@
 /** OpenMemory-compatible routes under /api/v1: thin adapters over the same services, so its curl commands work as written. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "../errors.js";
-import { actorFor, presentedKey } from "../http/auth.js";
+import { actorFor, authenticate } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import { UserIdSchema } from "../identity/schemas.js";
@@ -75,21 +75,9 @@ export function registerOpenMemoryRoutes(app: App): void {
     },
   );
 
-  // Everything else under /api/v1 needs a key, exactly as /v1 does.
-  app.use("/api/v1/memories/*", async (c, next) => {
-    const key = presentedKey(c);
-    const { identity, config } = c.var.services;
-    if (!key && config.authMode !== "local_open") {
-      throw new AppError("unauthorized", "an API key is required: send 'Authorization: Bearer <key>'");
-    }
-    c.set(
-      "principal",
-      key
-        ? await identity.authenticate(key)
-        : { kind: "open", keyId: null, tenantId: "default", userPk: null, scopes: new Set() },
-    );
-    await next();
-  });
+  // Everything else under /api/v1 needs a key, exactly as /v1 does (the same middleware, local_open included).
+  app.use("/api/v1/memories", authenticate);
+  app.use("/api/v1/memories/*", authenticate);
 
   for (const path of ["/api/v1/memories/", "/api/v1/memories"] as const) {
     app.openapi(

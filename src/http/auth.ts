@@ -5,6 +5,7 @@ import type { Scope } from "../identity/keys.js";
 import { type Actor, hasScope, type Principal } from "../identity/principal.js";
 import { TenantIdSchema, UserIdSchema } from "../identity/schemas.js";
 import type { AppEnv } from "./context.js";
+import { checkHostAndOrigin } from "./host-guard.js";
 
 /** The key may come as a bearer token, X-Api-Key, or MUXI's X-Muxi-Client-Key. */
 export function presentedKey(c: Context): string | undefined {
@@ -28,6 +29,9 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = presentedKey(c);
   if (!key) {
     if (config.authMode === "local_open") {
+      // The bind is loopback, but a web page in the developer's browser is on loopback too: keyless requests must
+      // name this server in Host and Origin, so a page (or a DNS-rebound name) cannot read or plant memories.
+      checkHostAndOrigin(c, "keyless requests in local_open mode; send an API key");
       c.set("principal", OPEN);
       return next();
     }
