@@ -31,6 +31,7 @@ const WARMUP_SEARCHES = 20;
 const SEARCHES = 200;
 const CACHED_SEARCHES = 50;
 const OTHER_USER_SEARCHES = 50;
+const SEMANTIC_SEARCHES = 100;
 const LIMIT = 10;
 
 /** mulberry32: a small deterministic PRNG, so every run inserts and searches the same texts. */
@@ -45,87 +46,25 @@ function rng(seed: number): () => number {
   };
 }
 
-const NAMES = [
-  "Alice",
-  "Bob",
-  "Carmen",
-  "Dmitri",
-  "Elif",
-  "Farid",
-  "Grace",
-  "Hiro",
-  "Ines",
-  "Jonas",
-  "Kemi",
-  "Luca",
-];
-const CITIES = [
-  "Lisbon",
-  "Osaka",
-  "Nairobi",
-  "Montreal",
-  "Krakow",
-  "Lima",
-  "Tbilisi",
-  "Hanoi",
-  "Oslo",
-  "Austin",
-];
-const FOODS = [
-  "ramen",
-  "dark roast coffee",
-  "green tea",
-  "sourdough bread",
-  "spicy tacos",
-  "mango sticky rice",
-  "falafel",
-];
-const ALLERGENS = ["peanuts", "shellfish", "penicillin", "cat dander", "gluten", "bee stings"];
-const JOBS = [
-  "nurse",
-  "data engineer",
-  "chef",
-  "architect",
-  "high-school teacher",
-  "product manager",
-  "pilot",
-];
-const COMPANIES = ["Acme Corp", "Northwind", "Globex", "Initech", "Umbrella Health", "Stark Logistics"];
-const TOPICS = [
-  "the Q3 budget",
-  "the hiring plan",
-  "the kitchen renovation",
-  "a new pricing model",
-  "the wedding guest list",
-];
-const HOBBIES = [
-  "bouldering",
-  "watercolour painting",
-  "chess",
-  "trail running",
-  "sourdough baking",
-  "birdwatching",
-];
-const ITEMS = [
-  "a road bike",
-  "concert tickets",
-  "a standing desk",
-  "noise-cancelling headphones",
-  "an espresso machine",
-];
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-];
-const CARS = ["Toyota Corolla", "Volkswagen Golf", "Tesla Model 3", "Subaru Outback", "Honda Civic"];
+/** Word lists, '|'-separated to keep them short. */
+const words = (s: string): string[] => s.split("|");
+const NAMES = words("Alice|Bob|Carmen|Dmitri|Elif|Farid|Grace|Hiro|Ines|Jonas|Kemi|Luca");
+const CITIES = words("Lisbon|Osaka|Nairobi|Montreal|Krakow|Lima|Tbilisi|Hanoi|Oslo|Austin");
+const FOODS = words(
+  "ramen|dark roast coffee|green tea|sourdough bread|spicy tacos|mango sticky rice|falafel",
+);
+const ALLERGENS = words("peanuts|shellfish|penicillin|cat dander|gluten|bee stings");
+const JOBS = words("nurse|data engineer|chef|architect|high-school teacher|product manager|pilot");
+const COMPANIES = words("Acme Corp|Northwind|Globex|Initech|Umbrella Health|Stark Logistics");
+const TOPICS = words(
+  "the Q3 budget|the hiring plan|the kitchen renovation|a new pricing model|the wedding guest list",
+);
+const HOBBIES = words("bouldering|watercolour painting|chess|trail running|sourdough baking|birdwatching");
+const ITEMS = words(
+  "a road bike|concert tickets|a standing desk|noise-cancelling headphones|an espresso machine",
+);
+const MONTHS = words("January|February|March|April|May|June|July|August|September|October");
+const CARS = words("Toyota Corolla|Volkswagen Golf|Tesla Model 3|Subaru Outback|Honda Civic");
 
 type Pick = <T>(xs: readonly T[]) => T;
 
@@ -166,6 +105,9 @@ const QUERY_TEMPLATES: Array<(p: Pick) => string> = [
   (p) => `hobbies of ${p(NAMES)}`,
   (p) => `is ${p(NAMES)} allergic to ${p(ALLERGENS)}`,
   (p) => `what time is the standup while ${p(NAMES)} travels`,
+  (p) => `when did ${p(NAMES)} and ${p(NAMES)} meet in ${p(CITIES)}`,
+  (p) => `flight to ${p(CITIES)} in ${p(MONTHS)}`,
+  (p) => `what did ${p(NAMES)} buy in ${p(MONTHS)}`,
 ];
 
 function generator(seed: number) {
@@ -255,13 +197,16 @@ async function searchRun(
   key: string,
   queries: string[],
   own: Set<string>,
+  mode?: "semantic",
 ): Promise<SearchRun> {
   const ms: number[] = [];
   let results = 0;
   let short = 0;
   let foreign = 0;
   for (const query of queries) {
-    const [t, body] = await timed(() => api(p, "POST", "/v1/memories/search", key, { query, limit: LIMIT }));
+    const [t, body] = await timed(() =>
+      api(p, "POST", "/v1/memories/search", key, { query, limit: LIMIT, ...(mode ? { mode } : {}) }),
+    );
     ms.push(t);
     const rows = body.results as Array<{ id: string }>;
     results += rows.length;
@@ -326,6 +271,13 @@ async function benchBackend(backend: "pglite" | "postgres") {
     const cached = await searchRun(p, mainKey, measured.slice(0, CACHED_SEARCHES), own);
     const otherQueries = distinctQueries(9, OTHER_USER_SEARCHES, new Set([...warm, ...measured]));
     const other = await searchRun(p, otherKeys[0] ?? "", otherQueries, otherIds[0] ?? new Set());
+    // Vector side only (no full-text): what the default hybrid mode costs on top of it.
+    const semanticQueries = distinctQueries(
+      10,
+      SEMANTIC_SEARCHES,
+      new Set([...warm, ...measured, ...otherQueries]),
+    );
+    const semantic = await searchRun(p, mainKey, semanticQueries, own, "semantic");
     const rssAfterSearch = rssMb(p.pid);
 
     return {
@@ -347,6 +299,7 @@ async function benchBackend(backend: "pglite" | "postgres") {
         main_user_new_queries: main,
         main_user_cached_queries: cached,
         other_user_new_queries: { memories: OTHER_MEMORIES, ...other },
+        main_user_semantic_mode: semantic,
       },
       rss_mb: { after_start: rssAfterStart, after_inserts: rssAfterInsert, after_searches: rssAfterSearch },
     };
@@ -360,47 +313,32 @@ export async function runSearchBench(): Promise<void> {
   execFileSync(process.execPath, ["scripts/build-if-needed.mjs"], { cwd: ROOT, stdio: "inherit" });
   const env = environment();
   const results = [];
-  for (const backend of benchBackends()) results.push(await benchBackend(backend));
+  // Optional arguments name the backends to run (`pglite`, `postgres`); default: every available one.
+  const only = process.argv.slice(2);
+  for (const backend of benchBackends()) {
+    if (only.length === 0 || only.includes(backend)) results.push(await benchBackend(backend));
+  }
   const path = await writeResult("search-latency", {
     ...env,
     load_average_1m_at_end: round(loadavg()[0] ?? 0, 2),
     results,
   });
 
-  const row = (label: string, s: ReturnType<typeof stats>, extra: string | number) => [
-    label,
-    s.n,
-    s.p50_ms,
-    s.p95_ms,
-    s.p99_ms,
-    s.mean_ms,
-    extra,
-  ];
   const rows: Array<Array<string | number | null>> = [];
   for (const r of results) {
     const s = r.search;
-    rows.push(
-      row(
-        `${r.backend} search, 1k-memory user`,
-        s.main_user_new_queries.latency,
-        s.main_user_new_queries.mean_results,
-      ),
-    );
-    rows.push(
-      row(
-        `${r.backend} search, same queries cached`,
-        s.main_user_cached_queries.latency,
-        s.main_user_cached_queries.mean_results,
-      ),
-    );
-    rows.push(
-      row(
-        `${r.backend} search, 250-memory user`,
-        s.other_user_new_queries.latency,
-        s.other_user_new_queries.mean_results,
-      ),
-    );
-    rows.push(row(`${r.backend} insert, one at a time`, r.insert.sequential, "-"));
+    const runs: Array<[string, SearchRun]> = [
+      ["search, 1k-memory user", s.main_user_new_queries],
+      ["search, same queries cached", s.main_user_cached_queries],
+      ["search, 250-memory user", s.other_user_new_queries],
+      ["search mode=semantic, 1k user", s.main_user_semantic_mode],
+    ];
+    for (const [label, run] of runs) {
+      const l = run.latency;
+      rows.push([`${r.backend} ${label}`, l.n, l.p50_ms, l.p95_ms, l.p99_ms, l.mean_ms, run.mean_results]);
+    }
+    const q = r.insert.sequential;
+    rows.push([`${r.backend} insert, one at a time`, q.n, q.p50_ms, q.p95_ms, q.p99_ms, q.mean_ms, "-"]);
   }
   printTable(
     `HTTP latency on loopback, ms (node ${env.node}, ${env.cpus}, load ${env.load_average_1m_at_start})`,
@@ -413,9 +351,9 @@ export async function runSearchBench(): Promise<void> {
       "backend",
       `inserts/s (${INSERT_CONCURRENCY} in flight)`,
       "RSS start MB",
-      "RSS after inserts",
-      "RSS after searches",
-      "foreign results",
+      "after inserts",
+      "after searches",
+      "foreign",
     ],
     results.map((r) => [
       r.backend,

@@ -64,7 +64,12 @@ export async function spawnEngram(env: Record<string, string>, logLevel = "warn"
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  if (child.pid === undefined) throw new Error("spawn failed");
+  if (child.pid === undefined) {
+    const reason = await new Promise<unknown>((resolve) => child.once("error", resolve));
+    throw new Error(
+      `spawning the server failed: ${reason instanceof Error ? reason.message : String(reason)}`,
+    );
+  }
   children.add(child);
   let err = "";
   child.stderr?.on("data", (d: Buffer) => {
@@ -275,7 +280,9 @@ export async function runStartupBench(): Promise<void> {
   const env = environment();
   const cli = [cliBaselineMs(), cliBaselineMs(), cliBaselineMs()];
   const results: Record<string, unknown>[] = [];
-  for (const backend of benchBackends()) {
+  // Optional arguments name the backends to run (`pglite`, `postgres`); default: every available one.
+  const only = process.argv.slice(2);
+  for (const backend of benchBackends().filter((b) => only.length === 0 || only.includes(b))) {
     const store = await createStore(backend);
     try {
       process.stderr.write(`startup: ${backend}, first start on a new store...\n`);

@@ -219,9 +219,10 @@ describe.each(backends.map((b) => [b.name, b] as const))("durability on %s", (_n
           );
         }
         await Promise.all(inflight);
-        if (killed) await killed;
-        else await sigkill(server); // all 40 finished before the kill could land (unlikely)
+        await killed;
         expect(ackedNow).toBeGreaterThanOrEqual(5);
+        // The kill landed while writes were still in flight, or this part proves nothing.
+        expect(ackedNow).toBeLessThan(40);
 
         server = await start(store.env);
         await expectAllThere(server, key, acked);
