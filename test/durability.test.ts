@@ -290,4 +290,30 @@ describe("PGlite data dir lock across processes", () => {
     },
     TEST_TIMEOUT_MS,
   );
+
+  it(
+    "two servers started on one fresh dir at the same instant: exactly one serves (regression: both took a stale lock)",
+    async () => {
+      const store = await pgliteBackend.create();
+      try {
+        const [a, b] = await Promise.all([spawnServer(store.env), spawnServer(store.env)]);
+        const settle = async (p: Proc) => {
+          try {
+            await waitReady(p);
+            return "serving";
+          } catch {
+            return "refused";
+          }
+        };
+        const outcomes = await Promise.all([settle(a), settle(b)]);
+        expect([...outcomes].sort()).toEqual(["refused", "serving"]);
+        const loser = outcomes[0] === "refused" ? a : b;
+        expect(loser.stderr()).toContain("in use");
+      } finally {
+        killAll();
+        await store.drop();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -17,6 +17,11 @@ export interface Db extends Queryable {
    */
   withUser<T>(userId: string, fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Tells the driver rows were written. PGlite runs without autovacuum, so its planner statistics stay empty
+   * unless it analyzes now and then; PostgreSQL's autovacuum does this itself.
+   */
+  noteWrites?(count: number): void;
 }
 
 /** A database error that names the statement that failed (the first line of it), keeping the driver's code. */

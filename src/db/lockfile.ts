@@ -1,5 +1,7 @@
 /** Exclusive lock on an embedded data dir: PGlite has no lock between processes, and two writers lose rows. */
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 
 export interface LockInfo {
@@ -16,7 +18,7 @@ export class DataDirLockedError extends Error {
     readonly holder: LockInfo,
   ) {
     super(
-      `data dir ${dataDir} is in use by process ${holder.pid}${holder.url ? ` (serving ${holder.url})` : ""}; ` +
+      `data dir ${dataDir} is in use by ${holder.pid ? `process ${holder.pid}` : "another process"}${holder.url ? ` (serving ${holder.url})` : ""}; ` +
         "stop it, or point this process at another ENGRAM_DATA_DIR",
     );
   }
@@ -45,33 +47,32 @@ export function readLiveLock(dataDir: string): LockInfo | undefined {
   }
 }
 
+/**
+ * On Linux the lock itself is an abstract-namespace Unix socket named after the data dir: the kernel lets one
+ * process bind it and releases it when that process dies, even by kill -9, so there is no stale lock to take over
+ * and no race between two servers starting at once. The JSON file beside the data only tells others who holds it
+ * and where it serves. Elsewhere the file alone is the lock (O_EXCL create, stale when its pid is gone).
+ */
 export class DataDirLock {
   private info: LockInfo;
   private constructor(
     readonly dataDir: string,
     info: LockInfo,
+    private readonly socket: Server | undefined,
   ) {
     this.info = info;
   }
 
-  static acquire(dataDir: string): DataDirLock {
-    const path = lockPath(dataDir);
+  static async acquire(dataDir: string): Promise<DataDirLock> {
     const info: LockInfo = { pid: process.pid, startedAt: new Date().toISOString() };
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        // O_EXCL: of two processes racing for the dir, exactly one creates the file.
-        const fd = openSync(path, "wx");
-        writeFileSync(fd, JSON.stringify(info));
-        closeSync(fd);
-        return new DataDirLock(dataDir, info);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        const holder = readLiveLock(dataDir);
-        if (holder && holder.pid !== process.pid) throw new DataDirLockedError(dataDir, holder);
-        rmSync(path, { force: true }); // stale: its process is gone
-      }
+    if (process.platform === "linux") {
+      const socket = await bindAbstract(dataDir);
+      // We hold the kernel lock: whatever file is there is a dead holder's.
+      writeFileSync(lockPath(dataDir), JSON.stringify(info));
+      return new DataDirLock(dataDir, info, socket);
     }
-    throw new Error(`could not lock ${path}`);
+    acquireFile(dataDir, info);
+    return new DataDirLock(dataDir, info, undefined);
   }
 
   /** Records the URL the server listens on, for CLI commands run while it is up. */
@@ -83,5 +84,40 @@ export class DataDirLock {
   release(): void {
     const current = readLiveLock(this.dataDir);
     if (!current || current.pid === process.pid) rmSync(lockPath(this.dataDir), { force: true });
+    this.socket?.close();
   }
+}
+
+function bindAbstract(dataDir: string): Promise<Server> {
+  const name = `\0engram-data-dir-${createHash("sha256").update(realpathSync(dataDir)).digest("hex").slice(0, 40)}`;
+  return new Promise((resolve, reject) => {
+    const server = createServer((conn) => conn.destroy());
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EADDRINUSE") return reject(err);
+      reject(new DataDirLockedError(dataDir, readLiveLock(dataDir) ?? { pid: 0, startedAt: "" }));
+    });
+    server.listen({ path: name }, () => {
+      server.unref(); // the lock must not keep the process alive on its own
+      resolve(server);
+    });
+  });
+}
+
+function acquireFile(dataDir: string, info: LockInfo): void {
+  const path = lockPath(dataDir);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      // O_EXCL: of two processes racing for the dir, exactly one creates the file.
+      const fd = openSync(path, "wx");
+      writeFileSync(fd, JSON.stringify(info));
+      closeSync(fd);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const holder = readLiveLock(dataDir);
+      if (holder && holder.pid !== process.pid) throw new DataDirLockedError(dataDir, holder);
+      rmSync(path, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new Error(`could not lock ${path}`);
 }

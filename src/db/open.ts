@@ -22,7 +22,11 @@ export async function openDb(
   try {
     const applied = opts.migrate === false ? [] : await migrate(db);
     // PGlite is one session: its settings are made once here. Pool connections get them on connect.
-    if (db.kind === "pglite") await db.exec(connectionSettings(opts.efSearch));
+    if (db instanceof PgliteDb) {
+      await db.exec(connectionSettings(opts.efSearch));
+      // No autovacuum in PGlite: start from fresh statistics (measured: hybrid search p50 1067 -> 261 ms).
+      await db.analyze();
+    }
     return { db, applied };
   } catch (err) {
     await db.close().catch(() => {});

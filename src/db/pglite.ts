@@ -57,9 +57,13 @@ function wrap(target: PgliteQueryable): Queryable {
   };
 }
 
+/** Writes between ANALYZE runs: often enough that plans follow a growing store, rarely enough to cost nothing. */
+const ANALYZE_EVERY = 500;
+
 export class PgliteDb implements Db {
   readonly kind = "pglite";
   private readonly q: Queryable;
+  private writesSinceAnalyze = 0;
 
   private constructor(
     private readonly pg: PGlite,
@@ -73,7 +77,7 @@ export class PgliteDb implements Db {
     let lock: DataDirLock | undefined;
     if (dataDir) {
       mkdirSync(dataDir, { recursive: true });
-      lock = DataDirLock.acquire(dataDir);
+      lock = await DataDirLock.acquire(dataDir);
     }
     try {
       const pg = await PGlite.create({
@@ -106,6 +110,19 @@ export class PgliteDb implements Db {
       await tx.exec(preamble);
       return fn(wrap(tx));
     });
+  }
+
+  noteWrites(count: number): void {
+    this.writesSinceAnalyze += count;
+    if (this.writesSinceAnalyze < ANALYZE_EVERY) return;
+    this.writesSinceAnalyze = 0;
+    // Off the request's path; a failed ANALYZE only leaves the old statistics.
+    this.analyze().catch(() => {});
+  }
+
+  /** Planner statistics: without them the planner guesses, and per-user filters and full-text plans suffer. */
+  async analyze(): Promise<void> {
+    if (!this.pg.closed) await this.pg.exec("ANALYZE");
   }
 
   async close(): Promise<void> {

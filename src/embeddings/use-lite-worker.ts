@@ -32,9 +32,23 @@ async function embed(model: EmbeddingsModel, request: EmbedRequest): Promise<voi
   }
 }
 
+/**
+ * initModel starts the WASM backend and loads the weights at once; under heavy load the weights can arrive first
+ * and fail with "Backend 'wasm' has not yet been initialized" (seen once at load ~10). The backend is up by the
+ * second attempt, so one retry after a short pause is enough.
+ */
+async function loadModel(): Promise<EmbeddingsModel> {
+  try {
+    return await initModel(modelSource);
+  } catch {
+    await new Promise((r) => setTimeout(r, 250));
+    return initModel(modelSource);
+  }
+}
+
 let model: EmbeddingsModel;
 try {
-  model = await initModel(modelSource);
+  model = await loadModel();
 } catch (err) {
   send({ type: "init_error", message: `loading the bundled model failed: ${errorMessage(err)}` });
   process.exit(1);

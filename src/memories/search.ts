@@ -102,14 +102,14 @@ async function keywordSide(
     `WITH q AS (
        SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector($1::regconfig, engram_search_text($2)))
      ),
-     tq AS (
+     tq AS MATERIALIZED (
        SELECT to_tsquery('simple', string_agg(quote_literal(term), ' | ')) AS query FROM q
      ),
-     stats AS (
+     stats AS MATERIALIZED (
        SELECT count(*)::float8 AS n, greatest(coalesce(avg(length(tsv)), 1), 1)::float8 AS avgdl
        FROM memories WHERE ${where}
      ),
-     df AS (
+     df AS MATERIALIZED (
        SELECT q.term,
          (SELECT count(*) FROM memories WHERE ${where} AND tsv @@ to_tsquery('simple', quote_literal(q.term)))::float8 AS df
        FROM q

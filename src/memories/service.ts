@@ -131,6 +131,7 @@ export class MemoryService {
         ],
       );
       const row = rows[0] as MemoryRow;
+      this.db.noteWrites?.(1);
       await recordEvent(tx, actor, {
         memoryId: row.id,
         event: "add",
