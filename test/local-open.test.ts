@@ -198,7 +198,9 @@ describe.each(backends)("local_open on 127.0.0.1 ($name)", (backend: Backend) =>
       `curl -X POST $ENGRAM/v1/memories -H "Origin: http://evil.example" -H "X-Muxi-User-Id: victim" -d '{"text": "planted"}'`,
     );
     expect(origin.status).toBe(403);
-    const read = await run(`curl $ENGRAM/api/v1/memories/ -H "Host: evil.example" -H "X-Muxi-User-Id: victim"`);
+    const read = await run(
+      `curl $ENGRAM/api/v1/memories/ -H "Host: evil.example" -H "X-Muxi-User-Id: victim"`,
+    );
     expect(read.status).toBe(403);
     const list = await run(`curl $ENGRAM/v1/memories -H "X-Muxi-User-Id: victim"`);
     expect(list.status).toBe(200);
