@@ -108,7 +108,7 @@ describe("retrieval quality on PGlite (dataset subset)", () => {
   });
 
   it.skipIf(!MODES_SUPPORTED)(
-    "hybrid recall@10 >= max(semantic, keyword) recall@10 (skipped while the search API has no `mode`)",
+    "hybrid recall@10 >= max(semantic, keyword) recall@10 (skipped only if the search API had no `mode`)",
     () => {
       const r10 = (m: "semantic" | "keyword" | "hybrid") =>
         result.methods[m]?.overall.recall_at_10 ?? Number.NaN;
