@@ -47,7 +47,7 @@ describe("loadConfig defaults", () => {
       embeddings: { provider: "builtin", batchSize: 32, cacheSize: 2000 },
       sessionTimeoutSeconds: 3600,
       search: {
-        efSearch: 100,
+        efSearch: 200,
         language: "english",
         fusion: "linear",
         keywordRanker: "bm25",

@@ -119,7 +119,9 @@ const fields = {
   efSearch: {
     env: "ENGRAM_HNSW_EF_SEARCH",
     yaml: "search.ef_search",
-    schema: positiveInt.max(1000).default(100),
+    // Measured for a 50,000-memory user (docs/retrieval-performance.md): 100 gave recall@10 0.98 but single queries
+    // as low as 0.1; 200 gave 0.999 (worst query 0.9) for ~3 ms more, and sends a 2,000-memory user to exact search.
+    schema: positiveInt.max(1000).default(200),
   },
   searchLanguage: {
     env: "ENGRAM_SEARCH_LANGUAGE",
