@@ -347,7 +347,7 @@ describe.each(backends)("MCP over Streamable HTTP ($name)", (backend) => {
     }
     const infer = await call(client, "add_memories", { text: "I moved to Porto", infer: true });
     expect(infer.isError).toBe(true);
-    expect(text(infer)).toMatch(/^infer needs an LLM configured.*\(llm_not_configured\)$/);
+    expect(text(infer)).toMatch(/^infer: fact extraction needs an LLM.*\(llm_not_configured\)$/);
     expect(data(await call(client, "list_memories")).memories).toEqual([]);
   });
 

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "../errors.js";
 import { actorFor, authenticate } from "../http/auth.js";
-import type { App } from "../http/context.js";
+import { type App, requireExtractor } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import { UserIdSchema } from "../identity/schemas.js";
 import { AddMemoryBody, type Memory, MemorySchema, SearchResultSchema } from "../memories/schemas.js";
@@ -97,18 +97,9 @@ export function registerOpenMemoryRoutes(app: App): void {
       async (c) => {
         const body = c.req.valid("json");
         const actor = await actorFor(c, "memories:write", body.user_id);
-        const { memories, extractor, config } = c.var.services;
+        const { memories } = c.var.services;
         if (body.infer) {
-          if (!config.llm || !extractor) {
-            throw new AppError(
-              "llm_not_configured",
-              "infer: fact extraction needs an LLM (set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL)",
-              {
-                field: "infer",
-              },
-            );
-          }
-          return c.json(await extractor.extract(actor, body), 200);
+          return c.json(await requireExtractor(c.var.services).extract(actor, body), 200);
         }
         const { memory } = await memories.addOne(actor, { ...body, text: body.text ?? "" });
         return c.json(om(memory), 200);

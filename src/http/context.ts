@@ -5,6 +5,7 @@ import type { ChatService } from "../chat/service.js";
 import type { Config } from "../config/config.js";
 import type { Db } from "../db/db.js";
 import type { Embedder } from "../embeddings/embedder.js";
+import { AppError } from "../errors.js";
 import type { Actor, Principal } from "../identity/principal.js";
 import type { IdentityService } from "../identity/service.js";
 import type { LlmClient } from "../llm/client.js";
@@ -45,3 +46,15 @@ export interface AppEnv {
 }
 
 export type App = OpenAPIHono<AppEnv>;
+
+/** The extractor, or the 422 every interface gives for `infer: true` on a server with no LLM (REST, OpenMemory, MCP). */
+export function requireExtractor(services: Pick<Services, "extractor">): Extractor {
+  if (!services.extractor) {
+    throw new AppError(
+      "llm_not_configured",
+      "infer: fact extraction needs an LLM (set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL); without infer the text is stored as is",
+      { field: "infer" },
+    );
+  }
+  return services.extractor;
+}

@@ -1,6 +1,5 @@
 /** MemoryPort in-process: the same services and the same scope checks as the REST routes, for one resolved actor. */
-import { AppError } from "../errors.js";
-import type { Services } from "../http/context.js";
+import { requireExtractor, type Services } from "../http/context.js";
 import type { Scope } from "../identity/keys.js";
 import type { Actor } from "../identity/principal.js";
 import type { Memory, SearchResult } from "../memories/schemas.js";
@@ -20,15 +19,7 @@ export class LocalMemoryPort implements MemoryPort {
     const actor = await this.actorFor("memories:write");
     if (input.infer) {
       // What POST /v1/memories does with infer: true.
-      const { config, extractor } = this.services;
-      if (!config.llm || !extractor) {
-        throw new AppError(
-          "llm_not_configured",
-          "infer needs an LLM configured on the server (ENGRAM_LLM_URL and ENGRAM_LLM_MODEL); without infer the text is stored as is",
-          { field: "infer" },
-        );
-      }
-      return extractor.extract(actor, { text: input.text, infer: true });
+      return requireExtractor(this.services).extract(actor, { text: input.text, infer: true });
     }
     const { memory, created } = await this.services.memories.addOne(actor, { text: input.text });
     // An identical active memory already existed: nothing was added (mem0's NONE).

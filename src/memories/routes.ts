@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "../errors.js";
 import { actorFor } from "../http/auth.js";
-import type { App } from "../http/context.js";
+import { type App, requireExtractor } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import {
   AddMemoryBody,
@@ -46,18 +46,9 @@ export function registerMemoryRoutes(app: App): void {
     async (c) => {
       const actor = await actorFor(c, "memories:write");
       const body = c.req.valid("json");
-      const { memories, config, extractor } = c.var.services;
+      const { memories } = c.var.services;
       if (body.infer) {
-        if (!config.llm || !extractor) {
-          throw new AppError(
-            "llm_not_configured",
-            "infer: fact extraction needs an LLM (set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL)",
-            {
-              field: "infer",
-            },
-          );
-        }
-        return c.json(await extractor.extract(actor, body), 200);
+        return c.json(await requireExtractor(c.var.services).extract(actor, body), 200);
       }
       const { memory, created } = await memories.addOne(actor, { ...body, text: body.text ?? "" });
       return c.json(memory, created ? 201 : 200);
