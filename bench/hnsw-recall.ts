@@ -34,7 +34,8 @@ const BASE_TEXTS = 3_000;
 const QUERIES = 200;
 const SMALL_USER_QUERIES = 10; // per small user: 200 in all
 const EF_VALUES = [40, 64, 100, 200, 400];
-const DEFAULT_EF = 100;
+/** The configured default (ENGRAM_HNSW_EF_SEARCH): plans and the before-ANALYZE check use what production uses. */
+const DEFAULT_EF = loadConfig({}, "/nonexistent").search.efSearch;
 /** LIMIT 10 is a semantic search for 10; LIMIT 50 is what hybrid search asks the vector side for (depth(10) in search.ts). */
 const LIMITS = [10, 50];
 const DIMS = 512;
@@ -695,6 +696,7 @@ export async function runHnswRecallBench(): Promise<void> {
     const path = await writeResult("hnsw-recall", {
       ...env,
       load_average_1m_at_end: round(loadavg()[0] ?? 0, 2),
+      default_ef_search: DEFAULT_EF,
       data: data.stats,
       results,
     });
