@@ -16,6 +16,11 @@ const stamp = "dist/.build-stamp";
 const stale = !existsSync(stamp) || newest("src") > statSync(stamp).mtimeMs;
 if (stale) {
   process.stderr.write("engram: building (tsc)...\n");
-  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
-  execFileSync(process.execPath, ["-e", `require("fs").writeFileSync(${JSON.stringify(stamp)}, new Date().toISOString())`]);
+  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
+    stdio: "inherit",
+  });
+  execFileSync(process.execPath, [
+    "-e",
+    `require("fs").writeFileSync(${JSON.stringify(stamp)}, new Date().toISOString())`,
+  ]);
 }

@@ -2,7 +2,7 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { AppError } from "../errors.js";
 import { actorFor, authenticate, requestedUser } from "../http/auth.js";
-import type { App, AppEnv } from "../http/context.js";
+import type { App } from "../http/context.js";
 import { errorBody } from "../http/errors.js";
 import { checkHostAndOrigin } from "../http/host-guard.js";
 import { LocalMemoryPort } from "./local.js";
