@@ -1,47 +1,13 @@
 // Benchmark of the built-in embedder: load time, single-text latency, batch throughput, micro-batched concurrency.
 // Run: npx tsx bench/embeddings.ts   (writes bench/results/embeddings.json)
-import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
-import { fileURLToPath } from "node:url";
 import { createEmbedder, type Embedder } from "../src/embeddings/embedder.js";
+import { writeResult } from "./lib/report.js";
+import { round, summarize } from "./lib/stats.js";
+import { uniqueNotes } from "./lib/text.js";
 
-const SUBJECTS = ["The user", "My sister", "Our team lead", "The customer", "Alex"];
-const VERBS = ["prefers", "is allergic to", "asked about", "wants to learn", "booked a trip involving"];
-const OBJECTS = [
-  "dark roast coffee",
-  "peanuts",
-  "the quarterly report",
-  "Rust and WebAssembly",
-  "hiking in the Alps",
-];
-const TAILS = [
-  "on weekdays",
-  "since last spring",
-  "according to the call notes",
-  "but only in the morning",
-  "",
-];
-
-let counter = 0;
-/** A fresh memory-like sentence (~60-110 chars); the counter keeps every text unique so the query cache never hits. */
-function text(): string {
-  const i = counter++;
-  const pick = <T>(list: T[], n: number): T => list[n % list.length] as T;
-  return `${pick(SUBJECTS, i)} ${pick(VERBS, i >> 1)} ${pick(OBJECTS, i >> 2)} ${pick(TAILS, i >> 3)} (note ${i})`.replace(
-    /\s+/g,
-    " ",
-  );
-}
-
-function texts(n: number): string[] {
-  return Array.from({ length: n }, text);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+/** Fresh memory-like texts: every one unique, so the query cache never hits. */
+const texts = uniqueNotes();
 
 async function singleLatency(e: Embedder, samples: number) {
   for (const t of texts(3)) await e.embedQuery(t); // warm-up
@@ -51,13 +17,12 @@ async function singleLatency(e: Embedder, samples: number) {
     await e.embedQuery(t);
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  const mean = times.reduce((s, x) => s + x, 0) / times.length;
+  const s = summarize(times);
   return {
     samples,
-    meanMs: round(mean, 2),
-    p50Ms: round(percentile(times, 50), 2),
-    p95Ms: round(percentile(times, 95), 2),
+    meanMs: round(s.mean, 2),
+    p50Ms: round(s.p50, 2),
+    p95Ms: round(s.p95, 2),
   };
 }
 
@@ -143,9 +108,7 @@ async function main(): Promise<void> {
         `${concurrent.meanWallMsPerRound} ms per round, ${concurrent.workerBatches} worker batches for ${concurrent.concurrency * concurrent.rounds} queries`,
     );
 
-    const out = fileURLToPath(new URL("./results/embeddings.json", import.meta.url));
-    await mkdir(fileURLToPath(new URL("./results/", import.meta.url)), { recursive: true });
-    await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+    const out = await writeResult("embeddings", result);
     console.log(`\nwrote ${out}`);
   } finally {
     await e.close();

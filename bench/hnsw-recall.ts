@@ -3,9 +3,8 @@
 // PostgreSQL too when ENGRAM_BENCH_DATABASE_URL or ENGRAM_TEST_DATABASE_URL is set). Method: docs/retrieval-performance.md.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { loadConfig, type SearchConfig } from "../src/config/config.js";
 import type { Db, Queryable } from "../src/db/db.js";
 import { openDb } from "../src/db/open.js";
@@ -13,15 +12,11 @@ import { createEmbedder, type Embedder } from "../src/embeddings/embedder.js";
 import { newId } from "../src/ids.js";
 import { runSearch, type SearchPlan } from "../src/memories/search.js";
 import { ensureVectorIndex } from "../src/memories/vector-index.js";
-import {
-  benchBackends,
-  createStore,
-  environment,
-  percentile,
-  printTable,
-  round,
-  writeResult,
-} from "./startup.js";
+import { runIfMain } from "./lib/process.js";
+import { environment, loadAverage1m, printTable, writeResult } from "./lib/report.js";
+import { mean, rng, round, shuffle, summarize } from "./lib/stats.js";
+import { type BackendKind, benchBackends, createStore } from "./lib/store.js";
+import { MEMORY_TEMPLATES, QUERY_TEMPLATES, sentences } from "./lib/text.js";
 
 /** HNSW_BENCH_BIG overrides it for a quick smoke run of the script itself; the results are meant at 50,000. */
 const BIG_USER_MEMORIES = Number(process.env.HNSW_BENCH_BIG ?? 50_000);
@@ -44,114 +39,6 @@ const INSERT_BATCH = 500;
 const MIX_MAX = 0.5;
 const NOISE = 0.5;
 const HNSW_INDEX = `memories_embedding_hnsw_${DIMS}`;
-
-/** mulberry32: a small deterministic PRNG, so every run stores and asks the same things. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const words = (s: string): string[] => s.split("|");
-const V = {
-  name: words(
-    "Alice|Bob|Carmen|Dmitri|Elif|Farid|Grace|Hiro|Ines|Jonas|Kemi|Luca|Maya|Nils|Oksana|Priya|Quentin|Rosa|Sven|Tariq",
-  ),
-  city: words(
-    "Lisbon|Osaka|Nairobi|Montreal|Krakow|Lima|Tbilisi|Hanoi|Oslo|Austin|Porto|Seoul|Accra|Denver|Leeds",
-  ),
-  food: words(
-    "ramen|dark roast coffee|green tea|sourdough bread|spicy tacos|mango sticky rice|falafel|oat milk lattes|sushi|lentil soup|blue cheese|dark chocolate",
-  ),
-  allergen: words("peanuts|shellfish|penicillin|cat dander|gluten|bee stings|latex|pollen"),
-  job: words(
-    "nurse|data engineer|chef|architect|high-school teacher|product manager|pilot|lawyer|physiotherapist|accountant",
-  ),
-  company: words("Acme Corp|Northwind|Globex|Initech|Umbrella Health|Stark Logistics|Hooli|Vandelay Imports"),
-  topic: words(
-    "the Q3 budget|the hiring plan|the kitchen renovation|a new pricing model|the wedding guest list|the data migration|the school trip|the tax return|the office move|the product launch",
-  ),
-  hobby: words(
-    "bouldering|watercolour painting|chess|trail running|sourdough baking|birdwatching|salsa dancing|woodworking|sailing|pottery",
-  ),
-  item: words(
-    "a road bike|concert tickets|a standing desk|noise-cancelling headphones|an espresso machine|a tent|a drone|winter boots|a sewing machine",
-  ),
-  month: words("January|February|March|April|May|June|July|August|September|October|November|December"),
-  car: words("Toyota Corolla|Volkswagen Golf|Tesla Model 3|Subaru Outback|Honda Civic|Ford Transit"),
-  pet: words(
-    "a beagle called Biscuit|a grey cat named Smoke|two goldfish|a parrot called Kiwi|a rescue greyhound",
-  ),
-  lang: words("Spanish|Japanese|Portuguese|German|Swahili|Korean|Polish"),
-  med: words("ibuprofen|metformin|vitamin D|an inhaler|antihistamines|blood-pressure pills"),
-};
-type Vocab = keyof typeof V;
-
-/** `count` distinct sentences from the templates, seeded: the same texts on every run. */
-export function sentences(seed: number, count: number, templates: Template[]): string[] {
-  const r = rng(seed);
-  const n = (m: number) => Math.floor(r() * m);
-  const p = (k: Vocab) => V[k][n(V[k].length)] ?? "";
-  const out = new Set<string>();
-  for (let guard = 0; out.size < count && guard < count * 50; guard++)
-    out.add(templates[n(templates.length)]?.(p, n) ?? "");
-  if (out.size < count) throw new Error(`only ${out.size} distinct sentences`);
-  return [...out];
-}
-
-export type Template = (p: (k: Vocab) => string, n: (m: number) => number) => string;
-
-export const MEMORY_TEMPLATES: Template[] = [
-  (p) => `${p("name")} prefers ${p("food")} in the morning and avoids it after 4pm.`,
-  (p) => `The user is allergic to ${p("allergen")}; mention it when booking restaurants in ${p("city")}.`,
-  (p, n) => `${p("name")} works as a ${p("job")} at ${p("company")} in ${p("city")} since ${2005 + n(19)}.`,
-  (p, n) =>
-    `On ${p("month")} ${1 + n(28)}, ${p("name")} met ${p("name")} in ${p("city")} to discuss ${p("topic")}.`,
-  (p, n) =>
-    `${p("name")} has a dentist appointment on ${p("month")} ${1 + n(28)} at ${8 + n(9)}:${n(2) ? "30" : "00"}.`,
-  (p, n) =>
-    `Flight ${["TP", "LH", "AF", "KL", "BA"][n(5)]}${100 + n(900)} to ${p("city")} departs ${p("month")} ${1 + n(28)}.`,
-  (p, n) => `${p("name")} paid $${20 + n(1980)} for ${p("item")} in ${p("month")}.`,
-  (p, n) => `The user ran ${3 + n(20)} km along the river in ${p("city")} in ${20 + n(100)} minutes.`,
-  (p) => `${p("name")}'s favourite hobby is ${p("hobby")}; they go every weekend with ${p("name")}.`,
-  (p, n) => `${p("name")}'s daughter turns ${2 + n(15)} in ${p("month")}; she wants ${p("item")}.`,
-  (p, n) => `The user drives a ${2005 + n(19)} ${p("car")} and needs an oil change every ${5 + n(6)},000 km.`,
-  (p) => `Remind ${p("name")} to send the notes about ${p("topic")} before Friday.`,
-  (p) => `${p("name")} dislikes ${p("food")} and never orders it, even in ${p("city")}.`,
-  (p, n) =>
-    `The team's standup moved to ${8 + n(3)}:${n(2) ? "15" : "45"} because ${p("name")} is in ${p("city")}.`,
-  (p) => `${p("name")} has ${p("pet")} and needs a sitter when travelling to ${p("city")}.`,
-  (p, n) => `The user has been learning ${p("lang")} for ${1 + n(9)} years and practises with ${p("name")}.`,
-  (p, n) =>
-    `${p("name")} takes ${p("med")} every ${["morning", "evening", "night"][n(3)]}; refill due in ${p("month")}.`,
-  (p) => `Gift idea for ${p("name")}: ${p("item")}, or a ${p("hobby")} class.`,
-  (p) => `The ${p("topic")} review with ${p("company")} was postponed to ${p("month")}.`,
-  (p, n) => `${p("name")} moved from ${p("city")} to ${p("city")} in ${2010 + n(14)} for a ${p("job")} job.`,
-];
-
-export const QUERY_TEMPLATES: Template[] = [
-  (p) => `What does ${p("name")} like to eat for breakfast?`,
-  (p) => `When is ${p("name")}'s next dentist appointment?`,
-  (p) => `Where does ${p("name")} work now?`,
-  (p) => `Is anyone allergic to ${p("allergen")}?`,
-  (p) => `upcoming trip to ${p("city")}`,
-  (p) => `How much did I spend on ${p("item")}?`,
-  (p) => `Who did ${p("name")} meet about ${p("topic")}?`,
-  (p) => `how far did I run in ${p("city")}`,
-  (p) => `what car do I drive and when is the service due in ${p("month")}`,
-  (p) => `birthday present ideas for ${p("name")}`,
-  (p) => `notes from the meeting about ${p("topic")}`,
-  (p) => `what are ${p("name")}'s hobbies`,
-  (p) => `who looks after the pets when ${p("name")} travels`,
-  (p) => `which medication does ${p("name")} take`,
-  (p) => `how long have I studied ${p("lang")}`,
-  (p) => `when did ${p("name")} move to ${p("city")}`,
-];
 
 /** Embeds with the built-in model, cached in the temp dir by content hash: the model runs at tens of texts per second here. */
 async function embedCached(e: Embedder, texts: string[], query: boolean): Promise<Float32Array[]> {
@@ -323,12 +210,8 @@ async function search(
 const usesHnsw = (plan: string | undefined): boolean => plan?.includes(HNSW_INDEX) ?? false;
 
 function latency(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  return {
-    p50_ms: round(percentile(s, 50), 2),
-    p95_ms: round(percentile(s, 95), 2),
-    mean_ms: round(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length), 2),
-  };
+  const s = summarize(ms);
+  return { p50_ms: round(s.p50, 2), p95_ms: round(s.p95, 2), mean_ms: round(s.mean, 2) };
 }
 
 interface Probe {
@@ -413,19 +296,21 @@ async function sweep(
         path: ef === null ? "exact" : "production",
         ef,
         plan_uses_hnsw: a.hnsw,
-        recall_at_10: round(a.recall.reduce((x, y) => x + y, 0) / a.recall.length, 4),
+        recall_at_10: round(mean(a.recall), 4),
         min_recall: round(Math.min(...a.recall), 2),
         queries_below_0_9: a.recall.filter((r) => r < 0.9).length,
-        mean_results: round(a.results.reduce((x, y) => x + y, 0) / a.results.length, 2),
+        mean_results: round(mean(a.results), 2),
         short_results: a.results.filter((r) => r < 10).length,
         ...latency(a.ms),
       });
     }
   }
-  const mean = (xs: number[]) => round(xs.reduce((x, y) => x + y, 0) / xs.length, 3);
   return {
     cells,
-    neighbours: { cos_nn1: mean(nn.map((x) => x.nn1)), cos_nn10: mean(nn.map((x) => x.nn10)) },
+    neighbours: {
+      cos_nn1: round(mean(nn.map((x) => x.nn1)), 3),
+      cos_nn10: round(mean(nn.map((x) => x.nn10)), 3),
+    },
   };
 }
 
@@ -511,29 +396,10 @@ interface Data {
   heldOut: Float32Array[];
 }
 
-function shuffled<T>(xs: T[], seed: number): T[] {
-  const r = rng(seed);
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
-
-async function benchBackend(
-  kind: "pglite" | "postgres",
-  data: Data,
-  embedder: Embedder,
-  config: SearchConfig,
-) {
+async function benchBackend(kind: BackendKind, data: Data, embedder: Embedder, config: SearchConfig) {
   const log = (m: string) => process.stderr.write(`hnsw: ${kind}: ${m}\n`);
   const store = await createStore(kind);
-  const database =
-    kind === "pglite"
-      ? { kind, dataDir: store.env.ENGRAM_DATA_DIR ?? "" }
-      : { kind, url: store.env.ENGRAM_DATABASE_URL ?? "", poolSize: 2 };
-  const { db } = await openDb(database, { efSearch: DEFAULT_EF });
+  const { db } = await openDb(store.database(2), { efSearch: DEFAULT_EF });
   try {
     const [settings] = await db.query<Record<string, string>>(
       `SELECT current_setting('hnsw.ef_search') AS ef_search, current_setting('hnsw.iterative_scan') AS iterative_scan,
@@ -552,7 +418,7 @@ async function benchBackend(
       ),
     ];
     log(`inserting ${rows.length} memories (no vector index yet)...`);
-    const bulkRate = await insertRows(db, shuffled(rows, 5));
+    const bulkRate = await insertRows(db, shuffle(rows, rng(5)));
 
     log("building the HNSW index (ensureVectorIndex)...");
     const t0 = performance.now();
@@ -687,15 +553,13 @@ export async function runHnswRecallBench(): Promise<void> {
   try {
     const data = await makeData(embedder);
     process.stderr.write(`data: ${JSON.stringify(data.stats)}\n`);
-    const only = process.env.HNSW_BENCH_BACKENDS?.split(",");
     const results = [];
-    for (const kind of benchBackends()) {
-      if (only && !only.includes(kind)) continue;
+    for (const kind of benchBackends(process.env.HNSW_BENCH_BACKENDS?.split(","))) {
       results.push(await benchBackend(kind, data, embedder, cfg.search));
     }
     const path = await writeResult("hnsw-recall", {
       ...env,
-      load_average_1m_at_end: round(loadavg()[0] ?? 0, 2),
+      load_average_1m_at_end: loadAverage1m(),
       default_ef_search: DEFAULT_EF,
       data: data.stats,
       results,
@@ -767,14 +631,4 @@ export async function runHnswRecallBench(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runHnswRecallBench().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(
-        `hnsw bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-      );
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, "hnsw", runHnswRecallBench);

@@ -1,20 +1,14 @@
 // Search throughput under concurrency: an in-process Engram, one user with 1,000 memories, N searches in flight; shows
 // the embedder's micro-batching (texts per worker call) and the query LRU. Run: npx tsx bench/search-concurrency.ts
 // (writes bench/results/search-concurrency.json; PostgreSQL too when ENGRAM_BENCH_DATABASE_URL or ENGRAM_TEST_DATABASE_URL is set).
-import { loadavg } from "node:os";
-import { pathToFileURL } from "node:url";
 import type { Backend } from "../test/helpers/backends.js";
 import { makeUser, startEngram, type TestEngram } from "../test/helpers/runtime.js";
-import { MEMORY_TEMPLATES, QUERY_TEMPLATES, sentences } from "./hnsw-recall.js";
-import {
-  benchBackends,
-  createStore,
-  environment,
-  percentile,
-  printTable,
-  round,
-  writeResult,
-} from "./startup.js";
+import { pool } from "./lib/pool.js";
+import { runIfMain } from "./lib/process.js";
+import { environment, loadAverage1m, printTable, writeResult } from "./lib/report.js";
+import { round, summarize } from "./lib/stats.js";
+import { type BackendKind, benchBackends, createStore } from "./lib/store.js";
+import { MEMORY_TEMPLATES, QUERY_TEMPLATES, sentences } from "./lib/text.js";
 
 const MEMORIES = 1_000;
 const INSERT_CONCURRENCY = 8;
@@ -54,7 +48,8 @@ function distinctQueries(count: number): string[] {
 }
 
 function shuffle<T>(xs: T[]): T[] {
-  // Deterministic: a fixed LCG, so runs are comparable.
+  // Deterministic: a fixed LCG, so runs are comparable. Not lib/stats.ts's shuffle(): another sequence would pick
+  // other queries than the committed results were measured with.
   let s = 12345;
   const out = [...xs];
   for (let i = out.length - 1; i > 0; i--) {
@@ -65,35 +60,25 @@ function shuffle<T>(xs: T[]): T[] {
   return out;
 }
 
-function benchBackend(kind: "pglite" | "postgres"): Backend {
+/** An in-process Engram on a throwaway bench store (test/helpers/runtime.ts takes a Backend). */
+function benchBackend(kind: BackendKind): Backend {
   return {
     name: kind,
     async create() {
       const store = await createStore(kind);
-      const database =
-        kind === "pglite"
-          ? { kind, dataDir: store.env.ENGRAM_DATA_DIR ?? "" }
-          : { kind, url: store.env.ENGRAM_DATABASE_URL ?? "", poolSize: 10 };
-      return { database, env: store.env, drop: store.drop };
+      return { database: store.database(10), env: store.env, drop: store.drop };
     },
   };
 }
 
 /** Runs `texts.length` requests with `concurrency` in flight; returns each latency (ms) and the wall time. */
 async function fire(concurrency: number, texts: string[], one: (text: string) => Promise<void>) {
-  const ms: number[] = [];
-  let next = 0;
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < texts.length) {
-        const text = texts[next++] as string;
-        const s = performance.now();
-        await one(text);
-        ms.push(performance.now() - s);
-      }
-    }),
-  );
+  const ms = await pool(texts, concurrency, async (text) => {
+    const s = performance.now();
+    await one(text);
+    return performance.now() - s;
+  });
   return { ms, wallMs: performance.now() - t0 };
 }
 
@@ -133,7 +118,7 @@ async function measure(
       throw new Error(`search returned ${res.body.results.length} results`);
   });
   const after = embedder.stats();
-  const s = [...ms].sort((a, b) => a - b);
+  const s = summarize(ms);
   const texts_ = after.texts - before.texts;
   const batches = after.batches - before.batches;
   return {
@@ -142,9 +127,9 @@ async function measure(
     concurrency,
     searches: texts.length,
     searches_per_s: round(texts.length / (wallMs / 1000), 1),
-    p50_ms: round(percentile(s, 50), 1),
-    p95_ms: round(percentile(s, 95), 1),
-    mean_ms: round(s.reduce((a, b) => a + b, 0) / s.length, 1),
+    p50_ms: round(s.p50, 1),
+    p95_ms: round(s.p95, 1),
+    mean_ms: round(s.mean, 1),
     embedder: {
       texts: texts_,
       batches,
@@ -156,7 +141,7 @@ async function measure(
   };
 }
 
-async function runBackend(kind: "pglite" | "postgres", queries: string[]) {
+async function runBackend(kind: BackendKind, queries: string[]) {
   const log = (m: string) => process.stderr.write(`concurrency: ${kind}: ${m}\n`);
   const e = await startEngram(benchBackend(kind));
   try {
@@ -198,8 +183,7 @@ async function runBackend(kind: "pglite" | "postgres", queries: string[]) {
 
 export async function runConcurrencyBench(): Promise<void> {
   const env = environment();
-  const only = process.env.CONCURRENCY_BENCH_BACKENDS?.split(",");
-  const kinds = benchBackends().filter((k) => !only || only.includes(k));
+  const kinds = benchBackends(process.env.CONCURRENCY_BENCH_BACKENDS?.split(","));
   const perBackend =
     WARMUP + SEARCHES * CONCURRENCY.length * MODES.length + REPEATED_DISTINCT * REPEATED_CONCURRENCY.length;
   const all = distinctQueries(perBackend * kinds.length);
@@ -209,7 +193,7 @@ export async function runConcurrencyBench(): Promise<void> {
   }
   const path = await writeResult("search-concurrency", {
     ...env,
-    load_average_1m_at_end: round(loadavg()[0] ?? 0, 2),
+    load_average_1m_at_end: loadAverage1m(),
     limit: LIMIT,
     results,
   });
@@ -249,14 +233,4 @@ export async function runConcurrencyBench(): Promise<void> {
   process.stdout.write(`\nwrote ${path}\n`);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runConcurrencyBench().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(
-        `concurrency bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-      );
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, "concurrency", runConcurrencyBench);

@@ -1,26 +1,22 @@
 // Search and insert benchmark through real HTTP on loopback against the spawned built server, per backend.
 // Run: npx tsx bench/search-latency.ts   (writes bench/results/search-latency.json; PostgreSQL too when
 // ENGRAM_BENCH_DATABASE_URL or ENGRAM_TEST_DATABASE_URL is set). See bench/README.md for what each number means.
-import { execFileSync } from "node:child_process";
-import { loadavg } from "node:os";
-import { pathToFileURL } from "node:url";
+
+import { pool } from "./lib/pool.js";
 import {
   ADMIN_KEY,
-  benchBackends,
-  createStore,
+  buildIfNeeded,
   type EngramProcess,
-  environment,
-  killAll,
-  percentile,
-  printTable,
-  ROOT,
-  round,
   rssMb,
+  runIfMain,
   spawnEngram,
   stopEngram,
   waitReady,
-  writeResult,
-} from "./startup.js";
+} from "./lib/process.js";
+import { environment, loadAverage1m, printTable, writeResult } from "./lib/report.js";
+import { round, summarize } from "./lib/stats.js";
+import { benchBackends, createStore } from "./lib/store.js";
+import { sampler, sentences, type Template, VOCAB, type Words } from "./lib/text.js";
 
 const MAIN_MEMORIES = 1000;
 const OTHER_USERS = 4;
@@ -34,102 +30,79 @@ const OTHER_USER_SEARCHES = 50;
 const SEMANTIC_SEARCHES = 100;
 const LIMIT = 10;
 
-/** mulberry32: a small deterministic PRNG, so every run inserts and searches the same texts. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/**
+ * This bench's words: the first few of each list in VOCAB, the lists it has always drawn from, so every run (and the
+ * committed results) inserts and searches the same texts.
+ */
+const WORDS: Words = {
+  ...VOCAB,
+  name: VOCAB.name.slice(0, 12),
+  city: VOCAB.city.slice(0, 10),
+  food: VOCAB.food.slice(0, 7),
+  allergen: VOCAB.allergen.slice(0, 6),
+  job: VOCAB.job.slice(0, 7),
+  company: VOCAB.company.slice(0, 6),
+  topic: VOCAB.topic.slice(0, 5),
+  hobby: VOCAB.hobby.slice(0, 6),
+  item: VOCAB.item.slice(0, 5),
+  month: VOCAB.month.slice(0, 10),
+  car: VOCAB.car.slice(0, 5),
+};
 
-/** Word lists, '|'-separated to keep them short. */
-const words = (s: string): string[] => s.split("|");
-const NAMES = words("Alice|Bob|Carmen|Dmitri|Elif|Farid|Grace|Hiro|Ines|Jonas|Kemi|Luca");
-const CITIES = words("Lisbon|Osaka|Nairobi|Montreal|Krakow|Lima|Tbilisi|Hanoi|Oslo|Austin");
-const FOODS = words(
-  "ramen|dark roast coffee|green tea|sourdough bread|spicy tacos|mango sticky rice|falafel",
-);
-const ALLERGENS = words("peanuts|shellfish|penicillin|cat dander|gluten|bee stings");
-const JOBS = words("nurse|data engineer|chef|architect|high-school teacher|product manager|pilot");
-const COMPANIES = words("Acme Corp|Northwind|Globex|Initech|Umbrella Health|Stark Logistics");
-const TOPICS = words(
-  "the Q3 budget|the hiring plan|the kitchen renovation|a new pricing model|the wedding guest list",
-);
-const HOBBIES = words("bouldering|watercolour painting|chess|trail running|sourdough baking|birdwatching");
-const ITEMS = words(
-  "a road bike|concert tickets|a standing desk|noise-cancelling headphones|an espresso machine",
-);
-const MONTHS = words("January|February|March|April|May|June|July|August|September|October");
-const CARS = words("Toyota Corolla|Volkswagen Golf|Tesla Model 3|Subaru Outback|Honda Civic");
-
-type Pick = <T>(xs: readonly T[]) => T;
-
-const MEMORY_TEMPLATES: Array<(p: Pick, n: (max: number) => number) => string> = [
-  (p) => `${p(NAMES)} prefers ${p(FOODS)} in the morning and avoids it after 4pm.`,
-  (p) => `The user is allergic to ${p(ALLERGENS)}; mention it when booking restaurants.`,
-  (p, n) => `${p(NAMES)} works as a ${p(JOBS)} at ${p(COMPANIES)} in ${p(CITIES)} since ${2010 + n(14)}.`,
+/** Memory templates (seeded: the same 1,000 + 4 x 250 texts on every run). */
+const MEMORIES: readonly Template[] = [
+  (p) => `${p("name")} prefers ${p("food")} in the morning and avoids it after 4pm.`,
+  (p) => `The user is allergic to ${p("allergen")}; mention it when booking restaurants.`,
+  (p, n) => `${p("name")} works as a ${p("job")} at ${p("company")} in ${p("city")} since ${2010 + n(14)}.`,
   (p, n) =>
-    `On ${p(MONTHS)} ${1 + n(28)}, ${p(NAMES)} met ${p(NAMES)} in ${p(CITIES)} to discuss ${p(TOPICS)}.`,
+    `On ${p("month")} ${1 + n(28)}, ${p("name")} met ${p("name")} in ${p("city")} to discuss ${p("topic")}.`,
   (p, n) =>
-    `${p(NAMES)} has a dentist appointment on ${p(MONTHS)} ${1 + n(28)} at ${8 + n(9)}:${n(2) ? "30" : "00"}.`,
+    `${p("name")} has a dentist appointment on ${p("month")} ${1 + n(28)} at ${8 + n(9)}:${n(2) ? "30" : "00"}.`,
   (p, n) =>
-    `Flight ${["TP", "LH", "AF", "KL"][n(4)]}${100 + n(900)} to ${p(CITIES)} departs ${p(MONTHS)} ${1 + n(28)}.`,
-  (p, n) => `${p(NAMES)} paid $${20 + n(1980)} for ${p(ITEMS)} in ${p(MONTHS)}.`,
+    `Flight ${["TP", "LH", "AF", "KL"][n(4)]}${100 + n(900)} to ${p("city")} departs ${p("month")} ${1 + n(28)}.`,
+  (p, n) => `${p("name")} paid $${20 + n(1980)} for ${p("item")} in ${p("month")}.`,
   (_p, n) => `The user ran ${3 + n(20)} km on Sunday in ${20 + n(100)} minutes and felt great.`,
-  (p) => `${p(NAMES)}'s favourite hobby is ${p(HOBBIES)}; they go every weekend.`,
-  (p, n) => `${p(NAMES)}'s daughter turns ${2 + n(15)} on ${p(MONTHS)} ${1 + n(28)}; she wants ${p(ITEMS)}.`,
-  (p, n) => `The user drives a ${2005 + n(19)} ${p(CARS)} and needs an oil change every ${5 + n(6)},000 km.`,
-  (p) => `Remind ${p(NAMES)} to send the notes about ${p(TOPICS)} before Friday.`,
-  (p) => `${p(NAMES)} dislikes ${p(FOODS)} and never orders it.`,
+  (p) => `${p("name")}'s favourite hobby is ${p("hobby")}; they go every weekend.`,
   (p, n) =>
-    `The team's standup moved to ${8 + n(3)}:${n(2) ? "15" : "45"} because ${p(NAMES)} is in ${p(CITIES)}.`,
+    `${p("name")}'s daughter turns ${2 + n(15)} on ${p("month")} ${1 + n(28)}; she wants ${p("item")}.`,
+  (p, n) => `The user drives a ${2005 + n(19)} ${p("car")} and needs an oil change every ${5 + n(6)},000 km.`,
+  (p) => `Remind ${p("name")} to send the notes about ${p("topic")} before Friday.`,
+  (p) => `${p("name")} dislikes ${p("food")} and never orders it.`,
+  (p, n) =>
+    `The team's standup moved to ${8 + n(3)}:${n(2) ? "15" : "45"} because ${p("name")} is in ${p("city")}.`,
 ];
 
-const QUERY_TEMPLATES: Array<(p: Pick) => string> = [
-  (p) => `What does ${p(NAMES)} like to drink?`,
-  (p) => `When is ${p(NAMES)}'s dentist appointment?`,
-  (p) => `Where does ${p(NAMES)} work?`,
+/** Query templates. */
+const QUESTIONS: readonly Template[] = [
+  (p) => `What does ${p("name")} like to drink?`,
+  (p) => `When is ${p("name")}'s dentist appointment?`,
+  (p) => `Where does ${p("name")} work?`,
   () => "Does the user have any allergies?",
-  (p) => `trip to ${p(CITIES)}`,
-  (p) => `How much did ${p(NAMES)} spend on ${p(ITEMS)}?`,
-  (p) => `Who met ${p(NAMES)} in ${p(MONTHS)}?`,
+  (p) => `trip to ${p("city")}`,
+  (p) => `How much did ${p("name")} spend on ${p("item")}?`,
+  (p) => `Who met ${p("name")} in ${p("month")}?`,
   () => "how far did I run last weekend",
-  (p) => `${p(FOODS)} preferences`,
+  (p) => `${p("food")} preferences`,
   () => "what car do I drive",
-  (p) => `birthday present for ${p(NAMES)}'s daughter`,
-  (p) => `meeting about ${p(TOPICS)}`,
-  (p) => `hobbies of ${p(NAMES)}`,
-  (p) => `is ${p(NAMES)} allergic to ${p(ALLERGENS)}`,
-  (p) => `what time is the standup while ${p(NAMES)} travels`,
-  (p) => `when did ${p(NAMES)} and ${p(NAMES)} meet in ${p(CITIES)}`,
-  (p) => `flight to ${p(CITIES)} in ${p(MONTHS)}`,
-  (p) => `what did ${p(NAMES)} buy in ${p(MONTHS)}`,
+  (p) => `birthday present for ${p("name")}'s daughter`,
+  (p) => `meeting about ${p("topic")}`,
+  (p) => `hobbies of ${p("name")}`,
+  (p) => `is ${p("name")} allergic to ${p("allergen")}`,
+  (p) => `what time is the standup while ${p("name")} travels`,
+  (p) => `when did ${p("name")} and ${p("name")} meet in ${p("city")}`,
+  (p) => `flight to ${p("city")} in ${p("month")}`,
+  (p) => `what did ${p("name")} buy in ${p("month")}`,
 ];
-
-function generator(seed: number) {
-  const r = rng(seed);
-  const n = (max: number) => Math.floor(r() * max);
-  const p: Pick = (xs) => xs[n(xs.length)] as (typeof xs)[number];
-  return {
-    memory: () => (MEMORY_TEMPLATES[n(MEMORY_TEMPLATES.length)] ?? MEMORY_TEMPLATES[0])?.(p, n) ?? "",
-    query: () => (QUERY_TEMPLATES[n(QUERY_TEMPLATES.length)] ?? QUERY_TEMPLATES[0])?.(p) ?? "",
-  };
-}
 
 /** `count` distinct queries: repeated texts would hit the server's query-embedding cache and flatter the numbers. */
 function distinctQueries(seed: number, count: number, exclude: Set<string> = new Set()): string[] {
-  const g = generator(seed);
-  const out = new Set<string>();
-  for (let guard = 0; out.size < count && guard < count * 100; guard++) {
-    const q = g.query();
-    if (!exclude.has(q)) out.add(q);
-  }
-  if (out.size < count) throw new Error(`only ${out.size} distinct queries`);
-  return [...out];
+  return sentences(seed, count, QUESTIONS, { vocab: WORDS, exclude });
+}
+
+/** `count` memory texts from a seeded stream (they may repeat, as memories do). */
+function memoryTexts(seed: number, count: number): string[] {
+  const next = sampler(seed, WORDS);
+  return Array.from({ length: count }, () => next(MEMORIES));
 }
 
 async function api(
@@ -150,15 +123,14 @@ async function api(
 }
 
 function stats(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
+  const s = summarize(ms);
   return {
-    n: s.length,
-    mean_ms: round(mean, 2),
-    p50_ms: round(percentile(s, 50), 2),
-    p95_ms: round(percentile(s, 95), 2),
-    p99_ms: round(percentile(s, 99), 2),
-    max_ms: round(s[s.length - 1] ?? Number.NaN, 2),
+    n: s.n,
+    mean_ms: round(s.mean, 2),
+    p50_ms: round(s.p50, 2),
+    p95_ms: round(s.p95, 2),
+    p99_ms: round(s.p99, 2),
+    max_ms: round(s.max, 2),
   };
 }
 
@@ -170,16 +142,11 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 /** Inserts texts with `concurrency` requests in flight; returns memories per second and the ids. */
 async function insertConcurrently(p: EngramProcess, key: string, texts: string[], concurrency: number) {
-  const ids: string[] = [];
-  let next = 0;
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < texts.length) {
-        const text = texts[next++] as string;
-        ids.push((await api(p, "POST", "/v1/memories", key, { text })).id);
-      }
-    }),
+  const ids = await pool(
+    texts,
+    concurrency,
+    async (text) => (await api(p, "POST", "/v1/memories", key, { text })).id as string,
   );
   return { per_second: round(texts.length / ((performance.now() - t0) / 1000), 1), ids };
 }
@@ -237,8 +204,7 @@ async function benchBackend(backend: "pglite" | "postgres") {
     for (let u = 0; u < OTHER_USERS; u++) {
       const key = (await api(p, "POST", "/v1/users", ADMIN_KEY, { user_id: `bench_other_${u}` }))
         .api_key as string;
-      const g = generator(1000 + u);
-      const texts = Array.from({ length: OTHER_MEMORIES }, g.memory);
+      const texts = memoryTexts(1000 + u, OTHER_MEMORIES);
       otherKeys.push(key);
       otherIds.push(new Set((await insertConcurrently(p, key, texts, INSERT_CONCURRENCY)).ids));
     }
@@ -249,8 +215,7 @@ async function benchBackend(backend: "pglite" | "postgres") {
     );
     const mainKey = (await api(p, "POST", "/v1/users", ADMIN_KEY, { user_id: "bench_main" }))
       .api_key as string;
-    const g = generator(42);
-    const texts = Array.from({ length: MAIN_MEMORIES }, g.memory);
+    const texts = memoryTexts(42, MAIN_MEMORIES);
     const own = new Set<string>();
     const seqMs: number[] = [];
     for (const text of texts.slice(0, SEQUENTIAL_INSERTS)) {
@@ -310,17 +275,14 @@ async function benchBackend(backend: "pglite" | "postgres") {
 }
 
 export async function runSearchBench(): Promise<void> {
-  execFileSync(process.execPath, ["scripts/build-if-needed.mjs"], { cwd: ROOT, stdio: "inherit" });
+  buildIfNeeded();
   const env = environment();
   const results = [];
   // Optional arguments name the backends to run (`pglite`, `postgres`); default: every available one.
-  const only = process.argv.slice(2);
-  for (const backend of benchBackends()) {
-    if (only.length === 0 || only.includes(backend)) results.push(await benchBackend(backend));
-  }
+  for (const backend of benchBackends(process.argv.slice(2))) results.push(await benchBackend(backend));
   const path = await writeResult("search-latency", {
     ...env,
-    load_average_1m_at_end: round(loadavg()[0] ?? 0, 2),
+    load_average_1m_at_end: loadAverage1m(),
     results,
   });
 
@@ -367,15 +329,4 @@ export async function runSearchBench(): Promise<void> {
   process.stdout.write(`\nwrote ${path}\n`);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runSearchBench().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(
-        `search bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-      );
-      killAll();
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, "search", runSearchBench);

@@ -1,5 +1,6 @@
 // Retrieval-quality harness: loads the dataset through the API, asks each question as its user, scores every mode.
 import type { CallOptions } from "../../test/helpers/runtime.js";
+import { pool } from "../lib/pool.js";
 import { Bm25, rrf } from "./bm25.js";
 import type { Dataset } from "./dataset.js";
 import type { Category } from "./kit.js";
@@ -47,20 +48,6 @@ interface Loaded {
   byUser: Map<string, Map<string, string>>;
   /** API memory id -> dataset user, across all users: to name the owner of a leaked result. */
   owner: Map<string, string>;
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time, keeping order. */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** Creates the dataset's users (admin API) and adds their memories as themselves, a few requests at a time. */

@@ -1,4 +1,5 @@
 // The generator's toolkit: a seeded PRNG, dates, and the per-user context fact modules write memories and questions into.
+import { rng, shuffle } from "../lib/stats.js";
 
 export const CATEGORIES = [
   "paraphrase",
@@ -11,18 +12,11 @@ export const CATEGORIES = [
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
-/** mulberry32: tiny, fast, and the same sequence on every machine and Node version. */
+/** The generator's random choices, all drawn from one seeded mulberry32 stream (lib/stats.ts): the same on every machine. */
 export class Rng {
-  private state: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = rng(seed);
   }
   /** Integer in [lo, hi], both included. */
   int(lo: number, hi: number): number {
@@ -36,12 +30,7 @@ export class Rng {
     return xs[Math.floor(this.next() * xs.length)] as T;
   }
   shuffle<T>(xs: readonly T[]): T[] {
-    const out = [...xs];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [out[i], out[j]] = [out[j] as T, out[i] as T];
-    }
-    return out;
+    return shuffle(xs, this.next);
   }
 }
 

@@ -1,4 +1,5 @@
 // Retrieval metrics: recall@1/5/10 and MRR per question, averaged overall and per category.
+import { round } from "../lib/stats.js";
 import { CATEGORIES, type Category } from "./kit.js";
 
 export interface Scores {
@@ -42,7 +43,7 @@ export function scoreQuestion(ranked: readonly string[], answers: readonly strin
 function mean(xs: readonly QuestionScore[]): Scores {
   const n = xs.length;
   const avg = (f: (q: QuestionScore) => number) =>
-    n === 0 ? 0 : round(xs.reduce((s, q) => s + f(q), 0) / n);
+    n === 0 ? 0 : round(xs.reduce((s, q) => s + f(q), 0) / n, 4);
   return {
     n,
     recall_at_1: avg((q) => q.r1),
@@ -51,8 +52,6 @@ function mean(xs: readonly QuestionScore[]): Scores {
     mrr: avg((q) => q.rr),
   };
 }
-
-const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
 export function aggregate(items: readonly { category: Category; score: QuestionScore }[]): MethodScores {
   const byCategory = Object.fromEntries(
