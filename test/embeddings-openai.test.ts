@@ -111,6 +111,8 @@ async function expectUnavailable(promise: Promise<unknown>, message: RegExp): Pr
   expect(appError.code).toBe("embeddings_unavailable");
   expect(appError.message).toMatch(message);
   expect(appError.message).not.toContain(API_KEY);
+  // The message can reach an API caller: the endpoint's address stays in the logged cause.
+  expect(appError.message).not.toContain("127.0.0.1");
   return appError;
 }
 
@@ -209,10 +211,14 @@ describe("OpenAI-compatible embedder", () => {
     }
   });
 
-  it("turns an HTTP 500 into embeddings_unavailable naming the URL, without the API key", async () => {
+  it("turns an HTTP 500 into embeddings_unavailable; URL and body only in the logged cause, never the key", async () => {
     const e = await createOpenAIEmbedder(config({ url: `${base}/fail500/v1`, dimensions: 4 }));
-    const err = await expectUnavailable(e.embed(["x"]), /fail500\/v1\/embeddings.*HTTP 500/);
-    expect(err.message).toContain("[redacted]");
+    const err = await expectUnavailable(e.embed(["x"]), /HTTP 500/);
+    expect(err.message).not.toContain("internal failure");
+    const logged = (err.cause as Error).message;
+    expect(logged).toMatch(/fail500\/v1\/embeddings.*HTTP 500.*internal failure/);
+    expect(logged).toContain("[redacted]");
+    expect(logged).not.toContain(API_KEY);
     await e.close();
   });
 
@@ -224,7 +230,8 @@ describe("OpenAI-compatible embedder", () => {
     const e = await createOpenAIEmbedder(config({ url: `${base}/slow/v1`, dimensions: 4 }), {
       timeoutMs: 200,
     });
-    await expectUnavailable(e.embedQuery("x"), /slow\/v1\/embeddings.*timed out after 200 ms/);
+    const err = await expectUnavailable(e.embedQuery("x"), /timed out after 200 ms/);
+    expect((err.cause as Error).message).toMatch(/slow\/v1\/embeddings.*timed out after 200 ms/);
     await e.close();
   });
 

@@ -1,5 +1,6 @@
 /** AdminApi over a running server's REST admin routes (src/identity/routes.ts), with an admin key as Bearer token. */
 import type { ApiKey, Tenant, User } from "../identity/schemas.js";
+import { OutboundError, requestJson } from "../outbound/http.js";
 import {
   type AdminApi,
   CliError,
@@ -35,42 +36,32 @@ export class HttpAdminApi implements AdminApi {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
     const url = `${this.base}${path}${qs.size > 0 ? `?${qs}` : ""}`;
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.adminKey}`,
-      accept: "application/json",
-    };
-    if (opts.body !== undefined) headers["content-type"] = "application/json";
-    let res: Response;
     try {
-      res = await fetch(url, {
+      return (await requestJson(url, {
         method,
-        headers,
-        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
+        json: opts.body,
+        bearer: this.adminKey,
+        timeoutMs: TIMEOUT_MS,
+      })) as T;
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (err as Error).message;
-      throw new CliError(`cannot reach the server at ${this.base} (${why})`);
+      if (!(err instanceof OutboundError)) throw err;
+      // The user typed this URL: naming it on the CLI's own stderr is what helps.
+      if (err.status === undefined) throw new CliError(`the server at ${this.base} ${err.reason}`);
+      throw this.remoteError(err, err.status);
     }
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    if (res.ok) return body as T;
-    const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-    const code = typeof error?.code === "string" ? error.code : `http_${res.status}`;
+  }
+
+  private remoteError(err: OutboundError, status: number): RemoteError {
+    const error = (err.body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    const code = typeof error?.code === "string" ? error.code : `http_${status}`;
     let message =
       typeof error?.message === "string"
         ? error.message
-        : `the server answered ${res.status} ${res.statusText}`;
-    if (res.status === 401)
+        : `the server answered ${status}${err.statusText ? ` ${err.statusText}` : ""}`;
+    if (status === 401)
       message += ` (the admin key given with --key or ENGRAM_ADMIN_KEY was refused by ${this.base})`;
-    if (res.status === 403 && code === "forbidden") message += " (the key given is not an admin key)";
-    throw new RemoteError(code, message, res.status);
+    if (status === 403 && code === "forbidden") message += " (the key given is not an admin key)";
+    return new RemoteError(code, message, status);
   }
 
   async createTenant(id: string, name?: string): Promise<Tenant> {

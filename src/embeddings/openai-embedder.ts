@@ -1,6 +1,7 @@
 // OpenAI-compatible embedder: POSTs batches to an /embeddings endpoint (OpenAI, Ollama, vLLM, TEI, LiteLLM, ...).
 import type { EmbeddingsConfig } from "../config/config.js";
 import { AppError, validation } from "../errors.js";
+import { Upstream } from "../outbound/http.js";
 import type { Embedder, EmbedderStats } from "./embedder.js";
 import { checkText, checkTexts } from "./input.js";
 import { QueryCache } from "./query-cache.js";
@@ -29,11 +30,6 @@ export function embeddingsEndpoint(base: string): URL {
   return url;
 }
 
-/** The endpoint as it may appear in messages and logs: no user:password, no query string (it can carry keys). */
-function displayUrl(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`;
-}
-
 class OpenAIEmbedder implements Embedder {
   private dims: number | undefined;
   private readonly cache: QueryCache;
@@ -41,21 +37,27 @@ class OpenAIEmbedder implements Embedder {
   private closed = false;
   private texts = 0;
   private batches = 0;
-  private readonly where: string;
+  private readonly upstream: Upstream;
 
   constructor(
-    private readonly endpoint: URL,
+    endpoint: URL,
     private readonly modelName: string,
-    private readonly apiKey: string | undefined,
+    apiKey: string | undefined,
     /** Sent as `dimensions` only when configured: not every server accepts the field. */
     private readonly requestedDimensions: number | undefined,
     private readonly batchSize: number,
     cacheSize: number,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
   ) {
     this.dims = requestedDimensions;
     this.cache = new QueryCache(cacheSize);
-    this.where = displayUrl(endpoint);
+    this.upstream = new Upstream({
+      url: endpoint,
+      label: `the embeddings endpoint (model ${modelName})`,
+      code: "embeddings_unavailable",
+      bearer: apiKey,
+      timeoutMs,
+    });
   }
 
   get model(): string {
@@ -113,35 +115,17 @@ class OpenAIEmbedder implements Embedder {
     if (this.closed) throw closedError();
     this.batches++;
     this.texts += input.length;
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      accept: "application/json",
-    };
-    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
-    const body = JSON.stringify({
+    const body = {
       model: this.modelName,
       input,
       ...(this.requestedDimensions === undefined ? {} : { dimensions: this.requestedDimensions }),
-    });
-    const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]);
-    let status: number;
-    let text: string;
-    try {
-      const res = await fetch(this.endpoint, { method: "POST", headers, body, signal });
-      status = res.status;
-      text = await res.text();
-    } catch (err) {
-      if (this.closed) throw closedError();
-      const timedOut = err instanceof Error && err.name === "TimeoutError";
-      const what = timedOut ? `timed out after ${this.timeoutMs} ms` : `failed: ${describeFetchError(err)}`;
-      throw this.failure(what, err);
-    }
-    if (status < 200 || status > 299) throw this.failure(`returned HTTP ${status}: ${snippet(text)}`);
+    };
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = await this.upstream.postJson(body, this.closing.signal);
     } catch (err) {
-      throw this.failure(`returned invalid JSON: ${snippet(text)}`, err);
+      if (this.closed) throw closedError();
+      throw err;
     }
     return this.parse(json, input.length);
   }
@@ -183,33 +167,13 @@ class OpenAIEmbedder implements Embedder {
     return out as number[][];
   }
 
-  private failure(what: string, cause?: unknown): AppError {
-    let message = `embeddings endpoint ${this.where} (model ${this.modelName}) ${what}`;
-    // Servers sometimes echo the key in error bodies; it must never reach logs or clients.
-    if (this.apiKey) message = message.replaceAll(this.apiKey, "[redacted]");
-    return new AppError("embeddings_unavailable", message, cause === undefined ? {} : { cause });
+  private failure(reason: string): AppError {
+    return this.upstream.failure(reason);
   }
 }
 
 function isFiniteNumber(x: unknown): x is number {
   return typeof x === "number" && Number.isFinite(x);
-}
-
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  if (flat === "") return "(empty body)";
-  return flat.length > 200 ? `${flat.slice(0, 200)}...` : flat;
-}
-
-/** fetch() reports "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND, ...) is in the cause. */
-function describeFetchError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = err.cause;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return typeof code === "string" ? `${cause.message} (${code})` : cause.message;
-  }
-  return err.message;
 }
 
 function closedError(): AppError {

@@ -9,6 +9,7 @@ import {
   SearchResponse,
   type SearchResult,
 } from "../memories/schemas.js";
+import { OutboundError, requestJson } from "../outbound/http.js";
 import { type SessionDetail, SessionDetailSchema } from "../sessions/schemas.js";
 import type { ExtractionResult, MemoryPage, MemoryPort } from "./tools.js";
 
@@ -46,44 +47,21 @@ export class RemoteMemoryPort implements MemoryPort {
     path: string,
     body?: unknown,
   ): Promise<z.output<S>> {
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.opts.key}`,
-      accept: "application/json",
-      ...(this.opts.user !== undefined ? { "x-user-id": this.opts.user } : {}),
-      ...(this.opts.userAgent ? { "user-agent": this.opts.userAgent } : {}),
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    };
-    let res: Response;
-    try {
-      res = await fetch(`${this.base}${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 60_000),
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (err as Error).message;
-      throw new AppError("not_ready", `cannot reach the Engram server at ${this.base} (${why})`, {
-        cause: err,
-      });
-    }
-    const text = await res.text();
     let json: unknown;
     try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (!res.ok) {
-      const error = (json as { error?: { code?: unknown; message?: unknown; field?: unknown } } | undefined)
-        ?.error;
-      const message =
-        typeof error?.message === "string"
-          ? error.message
-          : `the server at ${this.base} answered ${res.status} ${res.statusText}`;
-      const field = typeof error?.field === "string" ? { field: error.field } : {};
-      throw new AppError(isErrorCode(error?.code) ? error.code : "internal_error", message, field);
+      json = await requestJson(`${this.base}${path}`, {
+        method,
+        json: body,
+        bearer: this.opts.key,
+        headers: {
+          ...(this.opts.user !== undefined ? { "x-user-id": this.opts.user } : {}),
+          ...(this.opts.userAgent ? { "user-agent": this.opts.userAgent } : {}),
+        },
+        timeoutMs: this.opts.timeoutMs ?? 60_000,
+      });
+    } catch (err) {
+      if (!(err instanceof OutboundError)) throw err;
+      throw this.remoteError(err, path);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
@@ -92,6 +70,24 @@ export class RemoteMemoryPort implements MemoryPort {
       });
     }
     return parsed.data;
+  }
+
+  /** The user's own server (the URL they passed to --url): naming it is what helps them. */
+  private remoteError(err: OutboundError, path: string): AppError {
+    if (err.failure === "bad_body") {
+      return new AppError("internal_error", `unexpected answer from ${this.base}${path}`, { cause: err });
+    }
+    if (err.status === undefined) {
+      return new AppError("not_ready", `the Engram server at ${this.base} ${err.reason}`, { cause: err });
+    }
+    const error = (err.body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | undefined)
+      ?.error;
+    const message =
+      typeof error?.message === "string"
+        ? error.message
+        : `the server at ${this.base} answered ${err.status}${err.statusText ? ` ${err.statusText}` : ""}`;
+    const field = typeof error?.field === "string" ? { field: error.field } : {};
+    return new AppError(isErrorCode(error?.code) ? error.code : "internal_error", message, field);
   }
 
   async add(input: { text: string; infer: boolean }): Promise<{ results: ExtractionResult[] }> {

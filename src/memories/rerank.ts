@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import type { LlmClient } from "../llm/client.js";
+import { Upstream } from "../outbound/http.js";
 
 export interface Reranker {
   readonly name: string;
@@ -33,41 +34,29 @@ function toUnit(scores: number[]): number[] {
 }
 
 export function createEndpointReranker(cfg: RerankEndpointConfig): Reranker {
-  const url = new URL(cfg.url);
-  const where = `${url.protocol}//${url.host}${url.pathname}`;
+  const upstream = new Upstream({
+    url: new URL(cfg.url),
+    label: "the rerank endpoint",
+    code: "llm_unavailable",
+    bearer: cfg.apiKey || undefined,
+    timeoutMs: cfg.timeoutMs,
+  });
   return {
-    name: `endpoint:${where}`,
+    // For the log line of a failed rerank; never part of a response.
+    name: `endpoint:${upstream.where}`,
     async rerank(query, documents) {
       if (documents.length === 0) return [];
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            ...(cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {}),
-          },
-          // `documents` for Cohere/Jina, `texts` for TEI; each ignores the other's field.
-          body: JSON.stringify({
-            ...(cfg.model ? { model: cfg.model } : {}),
-            query,
-            documents,
-            texts: documents,
-            top_n: documents.length,
-            return_documents: false,
-          }),
-          signal: AbortSignal.timeout(cfg.timeoutMs),
-        });
-      } catch (err) {
-        throw new AppError("llm_unavailable", `rerank endpoint ${where}: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
-      if (!res.ok)
-        throw new AppError("llm_unavailable", `rerank endpoint ${where} answered HTTP ${res.status}`);
-      const parsed = RerankResponse.safeParse(await res.json().catch(() => undefined));
-      if (!parsed.success)
-        throw new AppError("llm_unavailable", `rerank endpoint ${where} sent an unexpected body`);
+      // `documents` for Cohere/Jina, `texts` for TEI; each ignores the other's field.
+      const json = await upstream.postJson({
+        ...(cfg.model ? { model: cfg.model } : {}),
+        query,
+        documents,
+        texts: documents,
+        top_n: documents.length,
+        return_documents: false,
+      });
+      const parsed = RerankResponse.safeParse(json);
+      if (!parsed.success) throw upstream.failure("sent an unexpected body", JSON.stringify(json));
       const items = Array.isArray(parsed.data)
         ? parsed.data.map((r) => ({ index: r.index, score: r.score }))
         : parsed.data.results.map((r) => ({ index: r.index, score: r.relevance_score }));
