@@ -1,6 +1,7 @@
 /** Starts Engram: open and migrate the database, load the embedder, bootstrap the admin key, serve HTTP. */
 import { serve } from "@hono/node-server";
 import type { Logger } from "pino";
+import { AppService } from "./apps/service.js";
 import { ChatService } from "./chat/service.js";
 import type { Config } from "./config/config.js";
 import type { Db } from "./db/db.js";
@@ -11,7 +12,6 @@ import { createApp } from "./http/app.js";
 import type { App, Services } from "./http/context.js";
 import { IdentityService } from "./identity/service.js";
 import { createLlmClient, type LlmClient } from "./llm/client.js";
-import { AppService } from "./memories/apps.js";
 import { extractMemories } from "./memories/extraction.js";
 import { createEndpointReranker, createLlmReranker, type Reranker } from "./memories/rerank.js";
 import { MemoryService } from "./memories/service.js";

@@ -4,6 +4,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { registerAppRoutes } from "../apps/routes.js";
 import { registerChatRoutes } from "../chat/routes.js";
 import { registerOpenMemoryRoutes } from "../compat/openmemory.js";
 import { AppError } from "../errors.js";
@@ -106,6 +107,7 @@ export function createApp(services: Services): App {
   registerHealthRoutes(app);
   registerIdentityRoutes(app);
   registerMemoryRoutes(app);
+  registerAppRoutes(app);
   registerOpenMemoryRoutes(app);
   registerSessionRoutes(app);
   registerChatRoutes(app);

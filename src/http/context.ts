@@ -1,6 +1,7 @@
 /** The services every route reaches through the Hono context, and the context's typed variables. */
 import type { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Logger } from "pino";
+import type { AppService } from "../apps/service.js";
 import type { ChatService } from "../chat/service.js";
 import type { Config } from "../config/config.js";
 import type { Db } from "../db/db.js";
@@ -9,7 +10,6 @@ import { AppError } from "../errors.js";
 import type { Actor, Principal } from "../identity/principal.js";
 import type { IdentityService } from "../identity/service.js";
 import type { LlmClient } from "../llm/client.js";
-import type { AppService } from "../memories/apps.js";
 import type { AddMemoryBodyInput, ExtractionResultSchema } from "../memories/schemas.js";
 import type { MemoryService } from "../memories/service.js";
 import type { SessionService } from "../sessions/service.js";

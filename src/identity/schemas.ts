@@ -121,3 +121,8 @@ export const MeSchema = z
     scopes: z.array(z.string()),
   })
   .openapi("Me");
+
+/** The `?tenant=` of admin routes that name a user or filter keys. */
+export const TenantQuery = z.object({
+  tenant: TenantIdSchema.optional().openapi({ description: "Defaults to `default`" }),
+});

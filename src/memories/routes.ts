@@ -6,8 +6,6 @@ import { type App, requireExtractor } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import {
   AddMemoryBody,
-  AppSchema,
-  CreateAppBody,
   ExtractionResultSchema,
   ListQuery,
   MemoryEventSchema,
@@ -15,7 +13,6 @@ import {
   MemorySchema,
   SearchBody,
   SearchResponse,
-  UpdateAppBody,
   UpdateMemoryBody,
 } from "./schemas.js";
 
@@ -187,66 +184,6 @@ export function registerMemoryRoutes(app: App): void {
     async (c) => {
       const actor = await actorFor(c, "memories:read");
       return c.json({ events: await c.var.services.memories.history(actor, c.req.valid("param").id) }, 200);
-    },
-  );
-
-  const appTags = ["apps"];
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/apps",
-      tags: appTags,
-      security,
-      summary: "The caller's apps (every user has `default`)",
-      responses: { 200: jsonResponse(z.object({ apps: z.array(AppSchema) }), "Apps"), ...errorResponses },
-    }),
-    async (c) => {
-      const actor = await actorFor(c, "memories:read");
-      return c.json({ apps: await c.var.services.apps.list(actor) }, 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/v1/apps",
-      tags: appTags,
-      security,
-      summary: "Create an app",
-      request: { body: jsonBody(CreateAppBody) },
-      responses: { 201: jsonResponse(AppSchema, "The app"), 409: errorResponses[400], ...errorResponses },
-    }),
-    async (c) => {
-      const actor = await actorFor(c, "memories:write");
-      return c.json(await c.var.services.apps.create(actor, c.req.valid("json")), 201);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: "patch",
-      path: "/v1/apps/{id}",
-      tags: appTags,
-      security,
-      summary: "Pause or resume an app (by id or name): a paused app can neither write nor read",
-      request: {
-        params: z.object({
-          id: z
-            .string()
-            .min(1)
-            .max(64)
-            .openapi({ param: { name: "id", in: "path" } }),
-        }),
-        body: jsonBody(UpdateAppBody),
-      },
-      responses: { 200: jsonResponse(AppSchema, "The app"), ...errorResponses },
-    }),
-    async (c) => {
-      const actor = await actorFor(c, "memories:write");
-      return c.json(
-        await c.var.services.apps.update(actor, c.req.valid("param").id, c.req.valid("json")),
-        200,
-      );
     },
   );
 }

@@ -1,5 +1,6 @@
 /** Memory shapes: the one definition behind validation, TypeScript types, the OpenAPI document and the SDK. */
 import { z } from "@hono/zod-openapi";
+import { AppNameSchema } from "../apps/schemas.js";
 
 export const MEMORY_STATES = ["active", "paused", "archived", "deleted"] as const;
 export const MemoryStateSchema = z.enum(MEMORY_STATES);
@@ -11,13 +12,6 @@ export const MetadataSchema = z
   .record(z.string(), z.unknown())
   .refine((m) => JSON.stringify(m).length <= 16_384, "must serialise to at most 16 KiB of JSON")
   .openapi({ example: { topic: "food" } });
-
-export const AppNameSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_.:-]+$/, "may contain only letters, digits and _ . : -")
-  .openapi({ example: "default" });
 
 export const MemorySchema = z
   .object({
@@ -168,32 +162,6 @@ export const ExtractionResultSchema = z
     previous_text: z.string().optional(),
   })
   .openapi("ExtractionResult");
-
-export const AppSchema = z
-  .object({
-    id: z.string().openapi({ example: "app_01jh8x0000abcdefghjkmnpqrs" }),
-    name: z.string(),
-    description: z.string().nullable(),
-    is_active: z.boolean(),
-    memory_count: z.number().int(),
-    created_at: Timestamp,
-    updated_at: Timestamp,
-  })
-  .openapi("App");
-export type App = z.infer<typeof AppSchema>;
-
-export const CreateAppBody = z
-  .object({ name: AppNameSchema, description: z.string().max(500).optional() })
-  .strict()
-  .openapi("CreateApp");
-
-export const UpdateAppBody = z
-  .object({ is_active: z.boolean().optional(), description: z.string().max(500).nullable().optional() })
-  .strict()
-  .refine((b) => b.is_active !== undefined || b.description !== undefined, {
-    message: "give is_active or description",
-  })
-  .openapi("UpdateApp");
 
 export const SearchResponse = z.object({ results: z.array(SearchResultSchema) }).openapi("SearchResponse");
 

@@ -2,9 +2,10 @@
  * Hybrid retrieval: a vector side (pgvector cosine, HNSW or exact) and a keyword side (full-text BM25 over the
  * user's own term statistics, or ts_rank_cd), fused by reciprocal rank or a weighted sum. Scores are 0..1 in every mode.
  */
+
+import { NOT_IN_PAUSED_APP } from "../apps/service.js";
 import type { SearchConfig } from "../config/config.js";
 import type { Queryable } from "../db/db.js";
-import { NOT_IN_PAUSED_APP } from "./apps.js";
 import type { MemoryFilters } from "./schemas.js";
 import { filterClause, MEMORY_COLUMNS, type MemoryRow, vectorExpr, vectorLiteral } from "./sql.js";
 

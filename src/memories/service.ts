@@ -1,12 +1,12 @@
 /** Memories: add, list, get, update, delete, history and semantic search, always as one acting user inside RLS. */
 import type { Logger } from "pino";
+import { appFor, checkAppReadable, ensureActiveApp, NOT_IN_PAUSED_APP } from "../apps/service.js";
 import type { SearchConfig } from "../config/config.js";
 import type { Db, Queryable } from "../db/db.js";
 import type { Embedder } from "../embeddings/embedder.js";
 import { AppError } from "../errors.js";
 import type { Actor } from "../identity/principal.js";
 import { newId } from "../ids.js";
-import { appFor, checkAppReadable, ensureActiveApp, NOT_IN_PAUSED_APP } from "./apps.js";
 import { listEvents, recordEvent, scrubHistory } from "./history.js";
 import type { Reranker } from "./rerank.js";
 import type {

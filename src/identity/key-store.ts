@@ -1,0 +1,191 @@
+/** API keys in SQL: issuing (admin, client and user keys), listing, revoking, rotating, and lookup by hash. */
+import type { Db, Queryable } from "../db/db.js";
+import { AppError } from "../errors.js";
+import { newId } from "../ids.js";
+import { generateKey, hashKey, type KeyKind, SCOPES, type Scope } from "./keys.js";
+import type { ApiKey } from "./schemas.js";
+import { requireTenant } from "./tenant-store.js";
+import { requireUserRow } from "./user-store.js";
+
+export interface KeyRow {
+  id: string;
+  kind: KeyKind;
+  tenant_id: string | null;
+  user_id: string | null;
+  external_id: string | null;
+  name: string | null;
+  prefix: string;
+  hash: string;
+  scopes: string[];
+  app: string | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  created_at: Date;
+}
+
+export interface KeyOptions {
+  name?: string | undefined;
+  scopes?: Scope[] | undefined;
+  expires_at?: string | undefined;
+  app?: string | undefined;
+}
+
+export interface CreatedKey {
+  api_key: string;
+  key: ApiKey;
+}
+
+const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
+
+function toKey(r: KeyRow): ApiKey {
+  return {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    prefix: r.prefix,
+    tenant: r.tenant_id,
+    user_id: r.external_id,
+    scopes: r.scopes,
+    app: r.app,
+    expires_at: iso(r.expires_at),
+    revoked_at: iso(r.revoked_at),
+    last_used_at: iso(r.last_used_at),
+    created_at: new Date(r.created_at).toISOString(),
+  };
+}
+
+const KEY_SELECT = `SELECT k.id, k.kind, k.tenant_id, k.user_id, u.external_id, k.name, k.prefix, k.hash, k.scopes, k.app,
+  k.expires_at, k.revoked_at, k.last_used_at, k.created_at FROM api_keys k LEFT JOIN users u ON u.id = k.user_id`;
+
+/** Stores a new key (or, for ENGRAM_ADMIN_KEY, the given `plaintext`) and returns it with its secret, shown once. */
+export async function insertKey(
+  q: Queryable,
+  kind: KeyKind,
+  tenantId: string | null,
+  userPk: string | null,
+  opts: KeyOptions,
+  plaintext?: string,
+): Promise<CreatedKey> {
+  const generated = generateKey(kind);
+  const material = plaintext
+    ? {
+        plaintext,
+        prefix: plaintext.slice(0, Math.min(10, Math.floor(plaintext.length / 3))),
+        hash: hashKey(plaintext),
+      }
+    : generated;
+  const expires = opts.expires_at ? new Date(opts.expires_at) : null;
+  if (expires && expires.getTime() <= Date.now()) {
+    throw new AppError("validation_error", "expires_at: must be in the future", { field: "expires_at" });
+  }
+  const id = newId("key");
+  await q.query(
+    `INSERT INTO api_keys (id, kind, tenant_id, user_id, name, prefix, hash, scopes, expires_at, app)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10)`,
+    [
+      id,
+      kind,
+      tenantId,
+      userPk,
+      opts.name ?? null,
+      material.prefix,
+      material.hash,
+      opts.scopes ?? [...SCOPES],
+      expires,
+      opts.app ?? null,
+    ],
+  );
+  const rows = await q.query<KeyRow>(`${KEY_SELECT} WHERE k.id = $1`, [id]);
+  return { api_key: material.plaintext, key: toKey(rows[0] as KeyRow) };
+}
+
+export async function createUserKey(
+  db: Db,
+  tenantId: string,
+  externalId: string,
+  opts: KeyOptions,
+): Promise<CreatedKey> {
+  return db.transaction(async (tx) => {
+    const user = await requireUserRow(tx, tenantId, externalId);
+    return insertKey(tx, "user", tenantId, user.id, opts);
+  });
+}
+
+export async function createClientKey(db: Db, tenantId: string, opts: KeyOptions): Promise<CreatedKey> {
+  return db.transaction(async (tx) => {
+    await requireTenant(tx, tenantId);
+    return insertKey(tx, "client", tenantId, null, opts);
+  });
+}
+
+export async function listKeys(
+  q: Queryable,
+  filter: { tenant?: string | undefined; userPk?: string | undefined },
+): Promise<ApiKey[]> {
+  const rows = await q.query<KeyRow>(
+    `${KEY_SELECT} WHERE ($1::text IS NULL OR k.tenant_id = $1) AND ($2::text IS NULL OR k.user_id = $2)
+     ORDER BY k.id`,
+    [filter.tenant ?? null, filter.userPk ?? null],
+  );
+  return rows.map(toKey);
+}
+
+export async function listUserKeys(q: Queryable, tenantId: string, externalId: string): Promise<ApiKey[]> {
+  const user = await requireUserRow(q, tenantId, externalId);
+  return listKeys(q, { userPk: user.id });
+}
+
+export async function revokeKey(q: Queryable, keyId: string): Promise<ApiKey> {
+  const rows = await q.query<{ id: string }>(
+    "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id",
+    [keyId],
+  );
+  if (rows.length === 0) throw new AppError("key_not_found", `key '${keyId}' not found`);
+  const keys = await q.query<KeyRow>(`${KEY_SELECT} WHERE k.id = $1`, [keyId]);
+  return toKey(keys[0] as KeyRow);
+}
+
+/** Issues a new key with the old one's kind, owner, scopes and expiry, and revokes the old one, atomically. */
+export async function rotateKey(db: Db, keyId: string): Promise<CreatedKey & { rotated_from: string }> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.query<KeyRow>(`${KEY_SELECT} WHERE k.id = $1 FOR UPDATE OF k`, [keyId]);
+    const old = rows[0];
+    if (!old) throw new AppError("key_not_found", `key '${keyId}' not found`);
+    if (old.revoked_at) throw new AppError("conflict", `key '${keyId}' is revoked and cannot be rotated`);
+    await tx.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1", [keyId]);
+    const created = await insertKey(tx, old.kind, old.tenant_id, old.user_id, {
+      name: old.name ?? undefined,
+      scopes: old.scopes as Scope[],
+      app: old.app ?? undefined,
+      ...(old.expires_at && old.expires_at.getTime() > Date.now()
+        ? { expires_at: old.expires_at.toISOString() }
+        : {}),
+    });
+    return { ...created, rotated_from: keyId };
+  });
+}
+
+export async function hasActiveAdminKey(q: Queryable): Promise<boolean> {
+  const rows = await q.query(
+    "SELECT 1 FROM api_keys WHERE kind = 'admin' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) LIMIT 1",
+  );
+  return rows.length > 0;
+}
+
+/** Makes sure a configured admin key (ENGRAM_ADMIN_KEY) works; a no-op when it is already stored. */
+export async function ensureAdminKey(q: Queryable, plaintext: string): Promise<boolean> {
+  const rows = await q.query("SELECT 1 FROM api_keys WHERE hash = $1", [hashKey(plaintext)]);
+  if (rows.length > 0) return false;
+  await insertKey(q, "admin", null, null, { name: "ENGRAM_ADMIN_KEY" }, plaintext);
+  return true;
+}
+
+export async function findKeyByHash(q: Queryable, hash: string): Promise<KeyRow | undefined> {
+  const rows = await q.query<KeyRow>(`${KEY_SELECT} WHERE k.hash = $1`, [hash]);
+  return rows[0];
+}
+
+export async function markKeyUsed(q: Queryable, keyId: string): Promise<void> {
+  await q.query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [keyId]);
+}

@@ -1,0 +1,87 @@
+/** Admin REST routes under /v1/keys: admin keys, and listing, revoking and rotating any key. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireAdmin } from "../http/auth.js";
+import type { App } from "../http/context.js";
+import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
+import { ApiKeySchema, CreatedKeySchema, CreateKeyBody, TenantQuery } from "./schemas.js";
+
+const tags = ["admin"];
+const KeyParam = z.object({
+  key_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "key_id", in: "path" } }),
+});
+
+export function registerKeyRoutes(app: App): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/keys",
+      tags,
+      security,
+      summary: "Create another admin key (`engram keys create --admin` while a server holds the store)",
+      request: { body: jsonBody(CreateKeyBody) },
+      responses: { 201: jsonResponse(CreatedKeySchema, "The key, shown once"), ...errorResponses },
+    }),
+    async (c) => {
+      requireAdmin(c);
+      return c.json(await c.var.services.identity.createAdminKey(c.req.valid("json")), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/keys",
+      tags,
+      security,
+      summary: "List keys, optionally of one tenant",
+      request: { query: TenantQuery },
+      responses: { 200: jsonResponse(z.object({ keys: z.array(ApiKeySchema) }), "Keys"), ...errorResponses },
+    }),
+    async (c) => {
+      requireAdmin(c);
+      return c.json(
+        { keys: await c.var.services.identity.listKeys({ tenant: c.req.valid("query").tenant }) },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/keys/{key_id}",
+      tags,
+      security,
+      summary: "Revoke a key (it stops working at once)",
+      request: { params: KeyParam },
+      responses: { 200: jsonResponse(ApiKeySchema, "The revoked key"), ...errorResponses },
+    }),
+    async (c) => {
+      requireAdmin(c);
+      return c.json(await c.var.services.identity.revokeKey(c.req.valid("param").key_id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/keys/{key_id}/rotate",
+      tags,
+      security,
+      summary: "Replace a key with a new one of the same kind, owner and scopes; the old one stops at once",
+      request: { params: KeyParam },
+      responses: {
+        201: jsonResponse(CreatedKeySchema.extend({ rotated_from: z.string() }), "The new key, shown once"),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      requireAdmin(c);
+      return c.json(await c.var.services.identity.rotateKey(c.req.valid("param").key_id), 201);
+    },
+  );
+}
