@@ -1,7 +1,8 @@
 // Benchmark of the built-in embedder: load time, single-text latency, batch throughput, micro-batched concurrency.
 // Run: npx tsx bench/embeddings.ts   (writes bench/results/embeddings.json)
 import { cpus } from "node:os";
-import { createEmbedder, type Embedder } from "../src/embeddings/embedder.js";
+import { createEmbedder } from "../src/embeddings/create-embedder.js";
+import type { Embedder } from "../src/embeddings/embedder.js";
 import { writeResult } from "./lib/report.js";
 import { round, summarize } from "./lib/stats.js";
 import { uniqueNotes } from "./lib/text.js";

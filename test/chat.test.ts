@@ -100,13 +100,16 @@ describe("LLM client", () => {
     expect(fake.requests[1]?.body.response_format).toBeUndefined();
   });
 
-  it("5xx, timeouts, malformed bodies and refused connections are llm_unavailable naming the URL, never the key", async () => {
+  it("5xx, timeouts, malformed bodies and refused connections are llm_unavailable; the URL only in the logged cause, the key nowhere", async () => {
     const msgs = [{ role: "user" as const, content: "hi" }];
     fake.script({ status: 500, raw: `{"error": "upstream failed for ${KEY}"}` });
     const e500 = await llmError(client().complete(msgs));
-    expect(e500.message).toContain(`${fake.url}/chat/completions`);
+    // The caller's message names neither the endpoint's URL nor its body; the cause (for the log) has both.
+    expect(e500.message).not.toContain(fake.url);
     expect(e500.message).toContain("HTTP 500");
     expect(e500.message).not.toContain(KEY);
+    expect(String((e500.cause as Error).message)).toContain(`${fake.url}/chat/completions`);
+    expect(String((e500.cause as Error).message)).not.toContain(KEY);
     expect(e500.status).toBe(502);
 
     fake.script({ delayMs: 1000, content: "late" });
@@ -124,8 +127,9 @@ describe("LLM client", () => {
     await closed.close();
     const refused = createLlmClient({ url: closed.url, model: "m", apiKey: KEY, timeoutMs: 500 });
     const e = await llmError(refused.complete(msgs));
-    expect(e.message).toContain(`${closed.url}/chat/completions`);
+    expect(e.message).not.toContain(closed.url);
     expect(e.message).toMatch(/ECONNREFUSED/);
+    expect(String((e.cause as Error).message)).toContain(`${closed.url}/chat/completions`);
   });
 
   it("stream: yields deltas in order until [DONE]", async () => {
@@ -285,7 +289,7 @@ describe.each(backends)("chat with an LLM ($name)", (backend) => {
     expect(res.status).toBe(502);
     expect(res.body.error.code).toBe("llm_unavailable");
     expect(res.body.error.message).toContain("timed out after 500 ms");
-    expect(res.body.error.message).toContain(fake.url);
+    expect(res.body.error.message).not.toContain(fake.url);
     expect(await session(key, s.id)).toEqual([["user", "are you there?"]]);
   });
 

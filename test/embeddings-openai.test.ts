@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddingsConfig } from "../src/config/config.js";
-import { createEmbedder } from "../src/embeddings/embedder.js";
+import { createEmbedder } from "../src/embeddings/create-embedder.js";
 import { createOpenAIEmbedder, embeddingsEndpoint } from "../src/embeddings/openai-embedder.js";
 import { normalize } from "../src/embeddings/vector.js";
 import { AppError } from "../src/errors.js";

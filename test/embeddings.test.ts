@@ -8,7 +8,8 @@ import { promisify } from "node:util";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddingsConfig } from "../src/config/config.js";
-import { createEmbedder, type Embedder } from "../src/embeddings/embedder.js";
+import { createEmbedder } from "../src/embeddings/create-embedder.js";
+import type { Embedder } from "../src/embeddings/embedder.js";
 import { createUseLiteEmbedder } from "../src/embeddings/use-lite-embedder.js";
 import { cosineSimilarity } from "../src/embeddings/vector.js";
 import { AppError } from "../src/errors.js";
@@ -271,7 +272,7 @@ describe("built-in embedder process behaviour", () => {
 
   it("an idle worker does not keep the process alive (from src/ under tsx)", async () => {
     const script = join(dir, "exit-check.mjs");
-    const entry = pathToFileURL(join(repo, "src/embeddings/embedder.ts")).href;
+    const entry = pathToFileURL(join(repo, "src/embeddings/create-embedder.ts")).href;
     await writeFile(
       script,
       `const { createEmbedder } = await import(${JSON.stringify(entry)});
@@ -286,14 +287,10 @@ describe("built-in embedder process behaviour", () => {
   });
 
   it("loads the compiled .js worker from a dist/ build under plain node", async () => {
-    // Transpile src/embeddings and its runtime imports into <tmp>/dist, as `npm run build` lays them out.
+    // Transpile src/ into <tmp>/dist, as `npm run build` lays it out. All of it: a hand-kept list of what the
+    // embedders import went stale once (src/outbound/http.ts), and failed this test for a reason it is not about.
     const dist = join(dir, "dist");
-    const files = [
-      "errors.ts",
-      ...(await readdir(join(repo, "src/embeddings")))
-        .filter((f) => f.endsWith(".ts"))
-        .map((f) => `embeddings/${f}`),
-    ];
+    const files = (await readdir(join(repo, "src"), { recursive: true })).filter((f) => f.endsWith(".ts"));
     for (const file of files) {
       const source = await readFile(join(repo, "src", file), "utf8");
       const { outputText } = ts.transpileModule(source, {
@@ -310,7 +307,7 @@ describe("built-in embedder process behaviour", () => {
     }
     await writeFile(join(dir, "package.json"), JSON.stringify({ type: "module" }));
     await symlink(join(repo, "node_modules"), join(dir, "node_modules"), "dir");
-    const code = `const { createEmbedder } = await import("./dist/embeddings/embedder.js");
+    const code = `const { createEmbedder } = await import("./dist/embeddings/create-embedder.js");
       const e = await createEmbedder({ provider: "builtin", batchSize: 32, cacheSize: 10 });
       const [v] = await e.embed(["compiled build"]);
       console.log(JSON.stringify({ model: e.model, dims: v.length }));`;

@@ -1,12 +1,10 @@
 /** REST route for chat: POST /v1/chat, as JSON or as server-sent events. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import { AppError } from "../errors.js";
 import { actorFor } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorBody, toAppError } from "../http/errors.js";
 import { ErrorSchema, errorResponses, jsonBody, security } from "../http/openapi.js";
-import { hasScope } from "../identity/principal.js";
 import { CHAT_STREAM_DESCRIPTION, ChatBody, ChatResultSchema } from "./schemas.js";
 
 const err = (description: string) => ({
@@ -43,11 +41,7 @@ export function registerChatRoutes(app: App): void {
       },
     }),
     async (c) => {
-      const actor = await actorFor(c, "sessions:write");
-      for (const scope of ["memories:read", "memories:write"] as const) {
-        if (!hasScope(actor.principal, scope))
-          throw new AppError("insufficient_scope", `this key lacks the '${scope}' scope`);
-      }
+      const actor = await actorFor(c, ["sessions:write", "memories:read", "memories:write"]);
       const input = c.req.valid("json");
       const { chat, log } = c.var.services;
       if (!input.stream) return c.json(await chat.chat(actor, input), 200);

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { AppError } from "../errors.js";
 import type { Actor } from "../identity/principal.js";
 import type { ChatMessage, LlmClient } from "../llm/client.js";
-import { type ExtractionEvent, extractMemories } from "../memories/extraction.js";
+import type { ExtractionEvent } from "../memories/extraction.js";
 import type { Memory, SearchResult } from "../memories/schemas.js";
 import type { MemoryService } from "../memories/service.js";
 import type { Message } from "../sessions/schemas.js";
@@ -156,8 +156,13 @@ export class ChatService {
     let changes: ExtractionEvent[] = [];
     let extractionError: string | undefined;
     try {
-      const extraction = await extractMemories(this.deps, actor, { text: message, session_id: sessionId });
-      changes = extraction.results.filter((r) => r.event !== "NONE");
+      // The same add path as POST /v1/memories with infer: true (chat runs it only with an LLM configured).
+      const added = await this.deps.memories.add(actor, {
+        text: message,
+        session_id: sessionId,
+        infer: true,
+      });
+      if (added.infer) changes = added.results.filter((r) => r.event !== "NONE");
     } catch (err) {
       if (
         !(err instanceof AppError) ||
@@ -165,7 +170,7 @@ export class ChatService {
       )
         throw err;
       this.deps.log.warn(
-        { err: err.message, session_id: sessionId },
+        { err, session_id: sessionId },
         "chat: memory extraction failed; the reply was kept",
       );
       extractionError = err.message;
@@ -226,10 +231,7 @@ export class ChatService {
 }
 
 function emptyReply(llm: LlmClient): AppError {
-  return new AppError(
-    "llm_unavailable",
-    `LLM endpoint ${llm.endpoint} (model ${llm.model}) returned an empty reply`,
-  );
+  return llm.failure("returned an empty reply");
 }
 
 async function* once(text: string): AsyncGenerator<string> {

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "../errors.js";
 import { actorFor, authenticate } from "../http/auth.js";
-import { type App, requireExtractor } from "../http/context.js";
+import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import { UserIdSchema } from "../identity/schemas.js";
 import { AddMemoryBody, type Memory, MemorySchema, SearchResultSchema } from "../memories/schemas.js";
@@ -97,12 +97,9 @@ export function registerOpenMemoryRoutes(app: App): void {
       async (c) => {
         const body = c.req.valid("json");
         const actor = await actorFor(c, "memories:write", body.user_id);
-        const { memories } = c.var.services;
-        if (body.infer) {
-          return c.json(await requireExtractor(c.var.services).extract(actor, body), 200);
-        }
-        const { memory } = await memories.addOne(actor, { ...body, text: body.text ?? "" });
-        return c.json(om(memory), 200);
+        const added = await c.var.services.memories.add(actor, body);
+        if (added.infer) return c.json({ results: added.results }, 200);
+        return c.json(om(added.memory), 200);
       },
     );
 

@@ -1,4 +1,5 @@
 /** Opens the configured database, applies migrations and the per-connection search settings. */
+import type { Logger } from "pino";
 import type { DatabaseConfig } from "../config/config.js";
 import { connectionSettings, type Db } from "./db.js";
 import { migrate } from "./migrate.js";
@@ -9,6 +10,8 @@ export interface OpenOptions {
   efSearch: number;
   /** Apply pending migrations (start-up and `engram migrate` do; read-only tools need not). */
   migrate?: boolean;
+  /** Where background failures (PGlite's periodic ANALYZE, idle pool clients) are reported. */
+  log?: Logger;
 }
 
 export async function openDb(
@@ -17,8 +20,8 @@ export async function openDb(
 ): Promise<{ db: Db; applied: string[] }> {
   const db: Db =
     config.kind === "pglite"
-      ? await PgliteDb.open(config.dataDir)
-      : PostgresDb.open(config.url, config.poolSize, opts.efSearch);
+      ? await PgliteDb.open(config.dataDir, opts.log)
+      : PostgresDb.open(config.url, config.poolSize, opts.efSearch, opts.log);
   try {
     const applied = opts.migrate === false ? [] : await migrate(db);
     // PGlite is one session: its settings are made once here. Pool connections get them on connect.
@@ -29,7 +32,10 @@ export async function openDb(
     }
     return { db, applied };
   } catch (err) {
-    await db.close().catch(() => {});
+    // The open or migration error is what the caller must see; a failed close after it is only logged.
+    await db
+      .close()
+      .catch((closeErr: unknown) => opts.log?.warn({ err: closeErr }, "closing the database failed"));
     throw err;
   }
 }

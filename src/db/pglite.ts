@@ -1,7 +1,9 @@
 /** Embedded driver: PGlite (PostgreSQL in WASM) with pgvector, on a locked data dir, with fsync on. */
+
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
+import type { Logger } from "pino";
 import { type Db, DbError, type Queryable, userScopePreamble } from "./db.js";
 import { DataDirLock } from "./lockfile.js";
 
@@ -68,12 +70,13 @@ export class PgliteDb implements Db {
   private constructor(
     private readonly pg: PGlite,
     readonly lock: DataDirLock | undefined,
+    private readonly log: Logger | undefined,
   ) {
     this.q = wrap(pg);
   }
 
   /** Opens (creating if needed) the data dir; `dataDir` undefined means in memory, for tests and tools. */
-  static async open(dataDir: string | undefined): Promise<PgliteDb> {
+  static async open(dataDir: string | undefined, log?: Logger): Promise<PgliteDb> {
     let lock: DataDirLock | undefined;
     if (dataDir) {
       mkdirSync(dataDir, { recursive: true });
@@ -85,7 +88,7 @@ export class PgliteDb implements Db {
         extensions: { vector },
         startParams: START_PARAMS,
       });
-      return new PgliteDb(pg, lock);
+      return new PgliteDb(pg, lock, log);
     } catch (err) {
       lock?.release();
       throw err;
@@ -116,8 +119,10 @@ export class PgliteDb implements Db {
     this.writesSinceAnalyze += count;
     if (this.writesSinceAnalyze < ANALYZE_EVERY) return;
     this.writesSinceAnalyze = 0;
-    // Off the request's path; a failed ANALYZE only leaves the old statistics.
-    this.analyze().catch(() => {});
+    // Off the request's path; a failed ANALYZE only leaves the old statistics, but someone should know.
+    this.analyze().catch((err: unknown) =>
+      this.log?.warn({ err }, "background ANALYZE failed; planner statistics are stale until the next one"),
+    );
   }
 
   /** Planner statistics: without them the planner guesses, and per-user filters and full-text plans suffer. */

@@ -1,5 +1,6 @@
 /** Server driver: node-postgres Pool against PostgreSQL 15+ with pgvector. */
 import pg from "pg";
+import type { Logger } from "pino";
 import { type Db, DbError, type Queryable, userScopePreamble } from "./db.js";
 
 interface PgClientLike {
@@ -34,7 +35,7 @@ export class PostgresDb implements Db {
     this.q = wrap(pool);
   }
 
-  static open(url: string, poolSize: number, efSearch: number): PostgresDb {
+  static open(url: string, poolSize: number, efSearch: number, log?: Logger): PostgresDb {
     const pool = new pg.Pool({
       connectionString: url,
       max: poolSize,
@@ -42,8 +43,10 @@ export class PostgresDb implements Db {
       // Sent in the startup packet, so every connection has the HNSW settings (DESIGN §3) at no per-request cost.
       options: `-c hnsw.iterative_scan=relaxed_order -c hnsw.ef_search=${Math.trunc(efSearch)}`,
     });
-    // An idle client that errors (server restart) must not crash the process; the pool drops it.
-    pool.on("error", () => {});
+    // An idle client that errors (server restart) must not crash the process; the pool drops it and we say so.
+    pool.on("error", (err) =>
+      log?.warn({ err }, "an idle PostgreSQL connection failed; the pool dropped it"),
+    );
     return new PostgresDb(pool);
   }
 

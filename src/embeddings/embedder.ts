@@ -1,7 +1,4 @@
-// The Embedder interface the rest of Engram uses, and createEmbedder, which picks the configured provider.
-import type { EmbeddingsConfig } from "../config/config.js";
-import { createOpenAIEmbedder } from "./openai-embedder.js";
-import { createUseLiteEmbedder } from "./use-lite-embedder.js";
+/** The Embedder interface the rest of Engram uses; createEmbedder (./create-embedder.ts) picks the provider. */
 
 export interface EmbedderStats {
   /** Texts sent to the model (cache hits are not counted). */
@@ -24,18 +21,4 @@ export interface Embedder {
   stats(): EmbedderStats;
   /** Releases the worker / aborts requests; later calls reject with embeddings_unavailable. Idempotent. */
   close(): Promise<void>;
-}
-
-/** Creates the configured provider and waits until it can embed (model loaded, or dimensions known). */
-export async function createEmbedder(config: EmbeddingsConfig): Promise<Embedder> {
-  switch (config.provider) {
-    case "builtin":
-      return createUseLiteEmbedder(config);
-    case "openai":
-      return createOpenAIEmbedder(config);
-    default: {
-      const provider: never = config.provider;
-      throw new Error(`unknown embeddings provider: ${String(provider)}`);
-    }
-  }
 }

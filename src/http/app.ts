@@ -12,10 +12,11 @@ import { registerIdentityRoutes } from "../identity/routes.js";
 import { newId } from "../ids.js";
 import { registerMcpRoutes } from "../mcp/http.js";
 import { registerMemoryRoutes } from "../memories/routes.js";
+import type { Services } from "../services.js";
 import { registerSessionRoutes } from "../sessions/routes.js";
 import { VERSION } from "../version.js";
 import { authenticate } from "./auth.js";
-import type { App, AppEnv, Services } from "./context.js";
+import type { App, AppEnv } from "./context.js";
 import { errorBody, fromZod, toAppError } from "./errors.js";
 import { registerHealthRoutes } from "./health.js";
 

@@ -2,7 +2,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { AppError } from "../errors.js";
 import type { Scope } from "../identity/keys.js";
-import { type Actor, hasScope, type Principal } from "../identity/principal.js";
+import { type Actor, openPrincipal, type Principal, requireScopes } from "../identity/principal.js";
 import { TenantIdSchema, UserIdSchema } from "../identity/schemas.js";
 import type { AppEnv } from "./context.js";
 import { checkHostAndOrigin } from "./host-guard.js";
@@ -21,8 +21,6 @@ export function presentedKey(c: Context): string | undefined {
   return c.req.header("x-api-key") ?? c.req.header("x-muxi-client-key") ?? undefined;
 }
 
-const OPEN: Principal = { kind: "open", keyId: null, tenantId: "default", userPk: null, scopes: new Set() };
-
 /** Rejects requests without a valid key, except in the explicit local_open mode (loopback only, checked at start-up). */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const { identity, config } = c.var.services;
@@ -32,7 +30,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
       // The bind is loopback, but a web page in the developer's browser is on loopback too: keyless requests must
       // name this server in Host and Origin, so a page (or a DNS-rebound name) cannot read or plant memories.
       checkHostAndOrigin(c, "keyless requests in local_open mode; send an API key");
-      c.set("principal", OPEN);
+      c.set("principal", openPrincipal());
       return next();
     }
     throw new AppError("unauthorized", "an API key is required: send 'Authorization: Bearer <key>'");
@@ -64,12 +62,16 @@ export function requestedUser(c: Context): string | undefined {
 }
 
 /**
- * Resolves the acting user for a user-scoped route and checks the key carries `scope`. `bodyUser` is a user id
- * named in the request itself (OpenMemory's `user_id`); it must agree with any user header.
+ * Resolves the acting user for a user-scoped route and checks the key carries `scope` (every one, given several).
+ * `bodyUser` is a user id named in the request itself (OpenMemory's `user_id`); it must agree with any user header.
  */
-export async function actorFor(c: Context<AppEnv>, scope: Scope, bodyUser?: string): Promise<Actor> {
+export async function actorFor(
+  c: Context<AppEnv>,
+  scope: Scope | readonly Scope[],
+  bodyUser?: string,
+): Promise<Actor> {
   const p = c.var.principal;
-  if (!hasScope(p, scope)) throw new AppError("insufficient_scope", `this key lacks the '${scope}' scope`);
+  requireScopes(p, typeof scope === "string" ? [scope] : scope);
   let tenantHint: string | undefined;
   const t = c.req.header("x-tenant-id");
   if (p.kind === "admin" && t !== undefined) {

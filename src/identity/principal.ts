@@ -1,5 +1,9 @@
 /** Who is calling (the key's principal) and, for user-scoped work, which user the call acts as. */
+import { AppError } from "../errors.js";
 import type { KeyKind, Scope } from "./keys.js";
+
+/** The user a client key (or a keyless local request) acts as when it names none: MUXI's single-user mode. */
+export const DEFAULT_USER_ID = "0";
 
 export interface Principal {
   /** "open": no key, accepted only in the explicit local_open auth mode on a loopback bind. */
@@ -23,4 +27,19 @@ export interface Actor {
 
 export function hasScope(p: Principal, scope: Scope): boolean {
   return p.kind === "admin" || p.kind === "open" || p.scopes.has(scope);
+}
+
+/** Throws insufficient_scope (403) naming the first of `scopes` the principal lacks. */
+export function requireScopes(p: Principal, scopes: readonly Scope[]): void {
+  for (const scope of scopes) {
+    if (!hasScope(p, scope)) throw new AppError("insufficient_scope", `this key lacks the '${scope}' scope`);
+  }
+}
+
+/**
+ * The keyless principal: requests without a key in the local_open auth mode, and `engram mcp --user` on the local
+ * store. Like a client key it acts for any user of its tenant, created on first use.
+ */
+export function openPrincipal(tenantId = "default"): Principal {
+  return { kind: "open", keyId: null, tenantId, userPk: null, scopes: new Set() };
 }

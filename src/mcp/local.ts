@@ -1,8 +1,9 @@
 /** MemoryPort in-process: the same services and the same scope checks as the REST routes, for one resolved actor. */
-import { requireExtractor, type Services } from "../http/context.js";
+
 import type { Scope } from "../identity/keys.js";
 import type { Actor } from "../identity/principal.js";
 import type { Memory, SearchResult } from "../memories/schemas.js";
+import type { Services } from "../services.js";
 import type { SessionDetail } from "../sessions/schemas.js";
 import type { ExtractionResult, MemoryPage, MemoryPort } from "./tools.js";
 
@@ -11,19 +12,16 @@ export type ActorFor = (scope: Scope) => Promise<Actor>;
 
 export class LocalMemoryPort implements MemoryPort {
   constructor(
-    private readonly services: Pick<Services, "config" | "memories" | "extractor" | "sessions">,
+    private readonly services: Pick<Services, "memories" | "sessions">,
     private readonly actorFor: ActorFor,
   ) {}
 
   async add(input: { text: string; infer: boolean }): Promise<{ results: ExtractionResult[] }> {
     const actor = await this.actorFor("memories:write");
-    if (input.infer) {
-      // What POST /v1/memories does with infer: true.
-      return requireExtractor(this.services).extract(actor, { text: input.text, infer: true });
-    }
-    const { memory, created } = await this.services.memories.addOne(actor, { text: input.text });
+    const added = await this.services.memories.add(actor, { text: input.text, infer: input.infer });
+    if (added.infer) return { results: added.results };
     // An identical active memory already existed: nothing was added (mem0's NONE).
-    return { results: [{ event: created ? "ADD" : "NONE", memory }] };
+    return { results: [{ event: added.created ? "ADD" : "NONE", memory: added.memory }] };
   }
 
   async search(input: { query: string; limit: number }): Promise<SearchResult[]> {

@@ -8,8 +8,14 @@ import { z } from "@hono/zod-openapi";
 import { AppError } from "../errors.js";
 import type { Actor } from "../identity/principal.js";
 import type { ChatMessage, LlmClient } from "../llm/client.js";
-import type { AddMemoryInput, ExtractionResultSchema, Memory, SearchResult } from "./schemas.js";
-import type { MemoryService } from "./service.js";
+import type {
+  AddMemoryInput,
+  ExtractionResultSchema,
+  Memory,
+  SearchInput,
+  SearchResult,
+  UpdateMemoryInput,
+} from "./schemas.js";
 
 export const EXTRACTION_EVENTS = ["ADD", "UPDATE", "DELETE", "NONE"] as const;
 
@@ -29,10 +35,15 @@ export interface ExtractionInput {
   session_id?: AddMemoryInput["session_id"];
 }
 
-/** What extraction needs; `Services` (src/http/context.ts) satisfies it. */
-export interface ExtractionDeps {
-  memories: MemoryService;
-  llm?: LlmClient | undefined;
+/**
+ * The memory operations extraction applies its decisions with: MemoryService's, passed in by MemoryService.add
+ * (an interface rather than the class, so this module does not import the service that calls it).
+ */
+export interface ExtractionStore {
+  search(actor: Actor, input: SearchInput): Promise<SearchResult[]>;
+  addOne(actor: Actor, input: AddMemoryInput): Promise<{ memory: Memory; created: boolean }>;
+  update(actor: Actor, id: string, input: UpdateMemoryInput): Promise<Memory>;
+  delete(actor: Actor, id: string): Promise<void>;
 }
 
 /** Bounds on what one call may do, whatever the LLM answers. */
@@ -74,23 +85,16 @@ function parseJsonObject(llm: LlmClient, raw: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const shown = raw.replace(/\s+/g, " ").trim().slice(0, 200);
-    throw new AppError(
-      "llm_unavailable",
-      `LLM endpoint ${llm.endpoint} (model ${llm.model}) answered the ${what} step with invalid JSON: ${shown || "(empty)"}`,
-      {
-        cause: err,
-      },
-    );
+    // The reply itself goes to the log only: it may quote the user's memories or the provider's internals.
+    throw llm.failure(`answered the ${what} step with invalid JSON`, `${raw || "(empty)"} (${String(err)})`);
   }
 }
 
 function shapeError(llm: LlmClient, what: string, error: z.ZodError): AppError {
   const issue = error.issues[0];
   const where = issue?.path.map(String).join(".") || "(root)";
-  return new AppError(
-    "llm_unavailable",
-    `LLM endpoint ${llm.endpoint} (model ${llm.model}) answered the ${what} step with JSON of the wrong shape: ${where}: ${issue?.message ?? "invalid"}`,
+  return llm.failure(
+    `answered the ${what} step with JSON of the wrong shape: ${where}: ${issue?.message ?? "invalid"}`,
   );
 }
 
@@ -134,21 +138,15 @@ async function extractFacts(llm: LlmClient, turns: ChatMessage[]): Promise<strin
 }
 
 /**
- * Extracts facts from `input` and applies the LLM's decisions to the caller's memories.
- * Throws llm_not_configured (422) without an LLM, llm_unavailable (502) when it fails or answers nonsense.
+ * Extracts facts from `input` and applies the LLM's decisions to the caller's memories through `memories`.
+ * Throws llm_unavailable (502) when the LLM fails or answers nonsense. Callers go through MemoryService.add.
  */
 export async function extractMemories(
-  deps: ExtractionDeps,
+  memories: ExtractionStore,
+  llm: LlmClient,
   actor: Actor,
   input: ExtractionInput,
 ): Promise<ExtractionResult> {
-  const { llm, memories } = deps;
-  if (!llm) {
-    throw new AppError(
-      "llm_not_configured",
-      "infer needs an LLM: set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL (llm.url, llm.model)",
-    );
-  }
   const facts = await extractFacts(llm, conversation(input));
   if (facts.length === 0) return { results: [] };
 

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "../errors.js";
 import { actorFor } from "../http/auth.js";
-import { type App, requireExtractor } from "../http/context.js";
+import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import {
   AddMemoryBody,
@@ -42,13 +42,9 @@ export function registerMemoryRoutes(app: App): void {
     }),
     async (c) => {
       const actor = await actorFor(c, "memories:write");
-      const body = c.req.valid("json");
-      const { memories } = c.var.services;
-      if (body.infer) {
-        return c.json(await requireExtractor(c.var.services).extract(actor, body), 200);
-      }
-      const { memory, created } = await memories.addOne(actor, { ...body, text: body.text ?? "" });
-      return c.json(memory, created ? 201 : 200);
+      const added = await c.var.services.memories.add(actor, c.req.valid("json"));
+      if (added.infer) return c.json({ results: added.results }, 200);
+      return c.json(added.memory, added.created ? 201 : 200);
     },
   );
 

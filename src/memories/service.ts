@@ -7,9 +7,12 @@ import type { Embedder } from "../embeddings/embedder.js";
 import { AppError } from "../errors.js";
 import type { Actor } from "../identity/principal.js";
 import { newId } from "../ids.js";
+import type { LlmClient } from "../llm/client.js";
+import { type ExtractionEvent, extractMemories } from "./extraction.js";
 import { listEvents, recordEvent, scrubHistory } from "./history.js";
 import type { Reranker } from "./rerank.js";
 import type {
+  AddMemoryBodyInput,
   AddMemoryInput,
   ListInput,
   Memory,
@@ -50,8 +53,15 @@ export interface MemoryServiceOptions {
   maxTextLength: number;
   search: SearchConfig;
   reranker?: Reranker | undefined;
+  /** The configured LLM: `infer: true` (fact extraction) needs it. */
+  llm?: LlmClient | undefined;
   log?: Logger | undefined;
 }
+
+/** What an add did: the one memory stored verbatim (or the identical one that existed), or extraction's changes. */
+export type AddOutcome =
+  | { infer: false; memory: Memory; created: boolean }
+  | { infer: true; results: ExtractionEvent[] };
 
 export interface AddOptions {
   /** Return an identical active memory instead of adding a duplicate (default true). */
@@ -79,6 +89,35 @@ export class MemoryService {
         },
       );
     }
+  }
+
+  /**
+   * The one add path of every face (REST, OpenMemory, MCP, chat): with `infer`, the LLM extracts facts from the text
+   * or messages and decides what changes (422 llm_not_configured without an LLM); otherwise the text is stored as is.
+   */
+  async add(actor: Actor, input: AddMemoryBodyInput): Promise<AddOutcome> {
+    if (input.infer) {
+      const { llm } = this.opts;
+      if (!llm) {
+        throw new AppError(
+          "llm_not_configured",
+          "infer: fact extraction needs an LLM (set ENGRAM_LLM_URL and ENGRAM_LLM_MODEL); without infer the text is stored as is",
+          { field: "infer" },
+        );
+      }
+      const { results } = await extractMemories(this, llm, actor, input);
+      return { infer: true, results };
+    }
+    if (input.text === undefined) {
+      throw new AppError("validation_error", "text: is required", { field: "text" });
+    }
+    const { memory, created } = await this.addOne(actor, {
+      text: input.text,
+      metadata: input.metadata,
+      app: input.app,
+      session_id: input.session_id,
+    });
+    return { infer: false, memory, created };
   }
 
   /** Adds one memory verbatim. `created` is false when an identical active memory was returned instead. */
@@ -140,10 +179,6 @@ export class MemoryService {
       });
       return { memory: toMemory(row), created: true };
     });
-  }
-
-  async add(actor: Actor, input: AddMemoryInput, opts: AddOptions = {}): Promise<Memory> {
-    return (await this.addOne(actor, input, opts)).memory;
   }
 
   async get(actor: Actor, id: string): Promise<Memory> {

@@ -1,18 +1,39 @@
 /** An in-process Engram (services + Hono app) on a fresh database, with a known admin key, for behaviour tests. */
 import { pino } from "pino";
 import { type Config, loadConfig } from "../../src/config/config.js";
-import { createEmbedder, type Embedder } from "../../src/embeddings/embedder.js";
-import { bootstrapAdmin, createRuntime, type Runtime } from "../../src/server.js";
+import { createEmbedder } from "../../src/embeddings/create-embedder.js";
+import type { Embedder } from "../../src/embeddings/embedder.js";
+import { createRuntime, type Runtime } from "../../src/server.js";
+import { bootstrapAdmin } from "../../src/services.js";
 import type { Backend } from "./backends.js";
+import { wordsEmbedder } from "./words-embedder.js";
 
 export const ADMIN_KEY = "ek_admin_testtesttesttesttesttesttesttest";
 
 let sharedEmbedder: Promise<Embedder> | undefined;
+let sharedWords: Embedder | undefined;
 
 /** One model per test file: loading it is the slow part, and it holds no per-test state but a query cache. */
 export function testEmbedder(): Promise<Embedder> {
   sharedEmbedder ??= createEmbedder(loadConfig({}, "/nonexistent").embeddings);
   return sharedEmbedder;
+}
+
+function sharedWordsEmbedder(): Embedder {
+  sharedWords ??= wordsEmbedder();
+  return sharedWords;
+}
+
+/**
+ * Which embedder a runtime gets. "model" (the default): the built-in model, for any test whose assertions depend
+ * on what texts mean (ranking, "by meaning", chat's similarity thresholds). "words": the hashed bag of words of
+ * ./words-embedder.ts, for files that only need search to work (a memory found by a word it contains, isolation,
+ * plumbing): no model to load and next to no time per text.
+ */
+export type TestEmbedderKind = "model" | "words";
+
+export interface StartOptions {
+  embedder?: TestEmbedderKind;
 }
 
 export interface TestEngram {
@@ -36,14 +57,20 @@ export interface CallOptions {
   raw?: string;
 }
 
-export async function startEngram(backend: Backend, env: Record<string, string> = {}): Promise<TestEngram> {
+export async function startEngram(
+  backend: Backend,
+  env: Record<string, string> = {},
+  opts: StartOptions = {},
+): Promise<TestEngram> {
+  // The model loads in its worker while the store is made.
+  const embedding = opts.embedder === "words" ? Promise.resolve(sharedWordsEmbedder()) : testEmbedder();
   const db = await backend.create();
   const config = loadConfig(
     { ENGRAM_ADMIN_KEY: ADMIN_KEY, ENGRAM_LOG_LEVEL: "silent", ...db.env, ...env },
     "/nonexistent",
   );
   const log = pino({ level: "silent" });
-  const embedder = await testEmbedder();
+  const embedder = await embedding;
   const runtime = await createRuntime(config, log, { embedder });
   await bootstrapAdmin(runtime.services.identity, config);
   return {
