@@ -7,7 +7,12 @@ describe.each(backends)("bad input ($name)", (backend) => {
   let e: TestEngram;
   let key: string;
   beforeAll(async () => {
-    e = await startEngram(backend, { ENGRAM_MAX_TEXT_LENGTH: "500", ENGRAM_BODY_LIMIT: "20000" });
+    // Status codes and validation only: the words embedder (test/helpers/runtime.ts) is enough.
+    e = await startEngram(
+      backend,
+      { ENGRAM_MAX_TEXT_LENGTH: "500", ENGRAM_BODY_LIMIT: "20000" },
+      { embedder: "words" },
+    );
     key = await makeUser(e, uid());
   });
   afterAll(async () => {

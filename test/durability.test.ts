@@ -189,13 +189,20 @@ describe.each(backends.map((b) => [b.name, b] as const))("durability on %s", (_n
         const listed = await listAll(server, key);
         expect(listed.size).toBe(30);
         expect(new Set(listed.keys())).toEqual(new Set(acked.keys()));
-        // The vector index came back too: a search finds a memory by meaning.
+        // The vectors came back too: a query sharing no word with the locker memories finds them by meaning
+        // (the keyword side finds nothing for it), all ten ahead of the twenty budget meetings.
+        const query = "PIN for the safe where I keep my stuff";
+        const byWords = await api(server, "POST", "/v1/memories/search", key, { query, mode: "keyword" });
+        expect(byWords.status).toBe(200);
+        expect(byWords.body.results).toEqual([]);
         const found = await api(server, "POST", "/v1/memories/search", key, {
-          query: "locker code",
-          limit: 5,
+          query,
+          mode: "semantic",
+          limit: 10,
         });
         expect(found.status).toBe(200);
-        expect(found.body.results.length).toBeGreaterThan(0);
+        const lockers = [...acked.values()].filter((t) => t.startsWith("sequential memory")).sort();
+        expect(found.body.results.map((r: { text: string }) => r.text).sort()).toEqual(lockers);
 
         // 2) Kill while writes are still in flight: what was acknowledged must be there; what was not may or may not.
         const sent = new Map<string, string>(listed);
@@ -294,7 +301,8 @@ describe("PGlite data dir lock across processes", () => {
   it(
     "two servers started on one fresh dir at the same instant: exactly one serves (regression: both took a stale lock)",
     async () => {
-      const store = await pgliteBackend.create();
+      // Truly fresh (not a copy of the migrated template): both servers race through the first start.
+      const store = await pgliteBackend.create({ empty: true });
       try {
         const [a, b] = await Promise.all([spawnServer(store.env), spawnServer(store.env)]);
         const settle = async (p: Proc) => {

@@ -12,7 +12,8 @@ describe.each(backends)("isolation ($name)", (backend) => {
   const bUser = uid("bob");
 
   beforeAll(async () => {
-    e = await startEngram(backend);
+    // Who sees which rows, never how they rank: the words embedder (test/helpers/runtime.ts) is enough.
+    e = await startEngram(backend, {}, { embedder: "words" });
     aKey = await makeUser(e, aUser);
     bKey = await makeUser(e, bUser);
     aMem = (

@@ -11,7 +11,9 @@ describe.each(backends)("OpenMemory-compatible API ($name)", (backend) => {
   const bob = uid("bob");
 
   beforeAll(async () => {
-    e = await startEngram(backend);
+    // The adapter's shapes and isolation; its one ranked search ("editor theme") shares the word "editor"
+    // with the memory it expects first, which the words embedder (test/helpers/runtime.ts) ranks first too.
+    e = await startEngram(backend, {}, { embedder: "words" });
     const res = await e.call("POST", "/v1/users", {
       key: ADMIN_KEY,
       body: { user_id: alice, name: "Alice" },

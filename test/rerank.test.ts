@@ -62,12 +62,18 @@ describe("reranking (pglite)", () => {
 
   beforeAll(async () => {
     fake = await fakeReranker();
-    e = await startEngram(pgliteBackend, {
-      ENGRAM_RERANK: "endpoint",
-      ENGRAM_RERANK_URL: fake.url,
-      ENGRAM_RERANK_MODEL: "fake-rerank",
-      ENGRAM_RERANK_API_KEY: "rk-secret",
-    });
+    // The order under test is the fake reranker's (or, when it fails, that of "apples", the one word only one
+    // memory holds, which both sides rank first): the words embedder (test/helpers/runtime.ts) is enough.
+    e = await startEngram(
+      pgliteBackend,
+      {
+        ENGRAM_RERANK: "endpoint",
+        ENGRAM_RERANK_URL: fake.url,
+        ENGRAM_RERANK_MODEL: "fake-rerank",
+        ENGRAM_RERANK_API_KEY: "rk-secret",
+      },
+      { embedder: "words" },
+    );
     key = await makeUser(e, uid());
     for (const text of [
       "I like apples a lot",
@@ -76,7 +82,7 @@ describe("reranking (pglite)", () => {
     ]) {
       await e.call("POST", "/v1/memories", { key, body: { text } });
     }
-    off = await startEngram(pgliteBackend);
+    off = await startEngram(pgliteBackend, {}, { embedder: "words" });
   });
   afterAll(async () => {
     await e?.close();
@@ -94,6 +100,8 @@ describe("reranking (pglite)", () => {
     expect(res.body.results[0].text).toBe("Yellow fruit: banana bread on Sundays");
     expect(res.body.results[0].score).toBeCloseTo(0.97);
     expect(res.body.results[0].explain.rerank).toEqual({ rank: 1, score: 0.97 });
+    expect(res.body.results[1].score).toBeCloseTo(0.01);
+    expect(res.body.results[1].explain.rerank).toEqual({ rank: 2, score: 0.01 });
     const last = fake.received.at(-1);
     expect(last?.query).toBe("which fruit do I like?");
     expect(last?.documents).toHaveLength(3);
@@ -102,32 +110,66 @@ describe("reranking (pglite)", () => {
   });
 
   it("accepts TEI's answer shape and squashes raw logits into 0..1", async () => {
+    const before = fake.received.length;
     fake.mode.value = "tei";
-    const res = await e.call("POST", "/v1/memories/search", { key, body: { query: "fruit" } });
+    const res = await e.call("POST", "/v1/memories/search", { key, body: { query: "fruit", explain: true } });
     fake.mode.value = "cohere";
+    expect(res.status).toBe(200);
+    expect(fake.received.length).toBe(before + 1);
+    expect(fake.received.at(-1)?.query).toBe("fruit");
+    // The fake answers logits 6 (banana) and -6 (the rest): sigmoid maps them to about 0.9975 and 0.0025.
+    expect(res.body.results).toHaveLength(3);
     expect(res.body.results[0].text).toBe("Yellow fruit: banana bread on Sundays");
-    for (const r of res.body.results) {
+    res.body.results.forEach((r: { score: number; explain: { rerank: unknown } }, i: number) => {
+      const expected = i === 0 ? 1 / (1 + Math.exp(-6)) : 1 / (1 + Math.exp(6));
+      expect(r.score).toBeCloseTo(expected, 6);
+      expect(r.explain.rerank).toEqual({ rank: i + 1, score: r.score });
       expect(r.score).toBeGreaterThan(0);
       expect(r.score).toBeLessThan(1);
-    }
+    });
   });
 
   it("a failing reranker degrades to the fused order instead of failing the search", async () => {
+    const fused = await e.call("POST", "/v1/memories/search", {
+      key,
+      body: { query: "apples", explain: true, rerank: false },
+    });
+    const before = fake.received.length;
     fake.mode.value = "fail";
     const res = await e.call("POST", "/v1/memories/search", {
       key,
       body: { query: "apples", explain: true },
     });
     fake.mode.value = "cohere";
+    // The endpoint was asked, and said 503: the degradation, not a skipped call, is what is under test.
+    expect(fake.received.length).toBe(before + 1);
+    expect(fake.received.at(-1)?.query).toBe("apples");
     expect(res.status).toBe(200);
     expect(res.body.results[0].text).toBe("I like apples a lot");
-    expect(res.body.results[0].explain.rerank).toBeUndefined();
+    expect(res.body.results.map((r: { id: string }) => r.id)).toEqual(
+      fused.body.results.map((r: { id: string }) => r.id),
+    );
+    for (const r of res.body.results) expect(r.explain.rerank).toBeUndefined();
   });
 
-  it("rerank: false skips it for one request", async () => {
+  it("rerank: false skips it for one request; the same request without it is reranked", async () => {
     const before = fake.received.length;
-    await e.call("POST", "/v1/memories/search", { key, body: { query: "apples", rerank: false } });
+    const skipped = await e.call("POST", "/v1/memories/search", {
+      key,
+      body: { query: "apples", rerank: false, explain: true },
+    });
+    expect(skipped.status).toBe(200);
     expect(fake.received.length).toBe(before);
+    expect(skipped.body.results[0].text).toBe("I like apples a lot");
+    for (const r of skipped.body.results) expect(r.explain.rerank).toBeUndefined();
+
+    const reranked = await e.call("POST", "/v1/memories/search", {
+      key,
+      body: { query: "apples", explain: true },
+    });
+    expect(fake.received.length).toBe(before + 1);
+    expect(reranked.body.results[0].text).toBe("Yellow fruit: banana bread on Sundays");
+    expect(reranked.body.results[0].explain.rerank).toEqual({ rank: 1, score: 0.97 });
   });
 
   it("is off by default, and asking for it without a reranker is 422", async () => {
@@ -137,6 +179,8 @@ describe("reranking (pglite)", () => {
       key: k,
       body: { query: "banana", explain: true },
     });
+    expect(plain.status).toBe(200);
+    expect(plain.body.results[0].text).toBe("banana");
     expect(plain.body.results[0].explain.rerank).toBeUndefined();
     const asked = await off.call("POST", "/v1/memories/search", {
       key: k,

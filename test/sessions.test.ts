@@ -8,7 +8,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe.each(backends)("sessions ($name)", (backend) => {
   let e: TestEngram;
   beforeAll(async () => {
-    e = await startEngram(backend, { ENGRAM_SESSION_TIMEOUT: "2" });
+    // No search at all: the words embedder (test/helpers/runtime.ts) is enough.
+    e = await startEngram(backend, { ENGRAM_SESSION_TIMEOUT: "2" }, { embedder: "words" });
   });
   afterAll(async () => {
     await e?.close();
@@ -230,7 +231,7 @@ describe.each(backends)("sessions ($name)", (backend) => {
     expect(json.status).toBe(400);
   });
 
-  it("RLS: a raw SELECT with no WHERE in B's scope sees none of A's sessions or messages", async () => {
+  it("RLS: a raw SELECT with no WHERE sees only the scope's own sessions and messages: A's in A's, none in B's", async () => {
     const a = uid("a");
     const b = uid("b");
     const aKey = await makeUser(e, a);
@@ -240,6 +241,13 @@ describe.each(backends)("sessions ($name)", (backend) => {
       key: aKey,
       body: { role: "user", content: "private" },
     });
+    // A third user's session, so the table holds rows of someone else than A even when this test runs alone.
+    const cKey = await makeUser(e, uid("c"));
+    const c = (await e.call("POST", "/v1/sessions", { key: cKey, body: {} })).body;
+    await e.call("POST", `/v1/sessions/${c.id}/messages`, {
+      key: cKey,
+      body: { role: "user", content: "someone else's" },
+    });
     const { db, identity } = e.runtime.services;
     const admin = {
       kind: "admin" as const,
@@ -248,11 +256,20 @@ describe.each(backends)("sessions ($name)", (backend) => {
       userPk: null,
       scopes: new Set<string>(),
     };
-    const bActor = await identity.resolveActor(admin, b);
-    const rows = await db.withUser(bActor.userPk, async (tx) => ({
-      sessions: await tx.query("SELECT * FROM sessions"),
-      messages: await tx.query("SELECT * FROM session_messages"),
-    }));
-    expect(rows).toEqual({ sessions: [], messages: [] });
+    const scan = async (userId: string) => {
+      const actor = await identity.resolveActor(admin, userId);
+      return db.withUser(actor.userPk, async (tx) => ({
+        sessions: (await tx.query<{ id: string }>("SELECT * FROM sessions")).map((r) => r.id),
+        messages: (await tx.query<{ content: string }>("SELECT * FROM session_messages")).map(
+          (r) => r.content,
+        ),
+      }));
+    };
+    // The control: the same statements in A's scope return A's rows, and only A's though C's are in the same
+    // tables (as the unscoped count shows), so B's empty answer is the policy at work, not a query finding nothing.
+    expect(await scan(a)).toEqual({ sessions: [s.id], messages: ["private"] });
+    const unscoped = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM session_messages");
+    expect(unscoped[0]?.n).toBeGreaterThanOrEqual(2);
+    expect(await scan(b)).toEqual({ sessions: [], messages: [] });
   });
 });

@@ -16,17 +16,21 @@
 # /tmp/engram-pg-cluster.env, also sourceable); a sourced pg_cluster_start never touches that
 # file, so CI on a developer's machine cannot stop the developer's cluster or vice versa.
 #
-# The cluster: initdb in a fresh `mktemp -d` directory, superuser "engram" without a password,
-# trust authentication for local/loopback connections only, listening on 127.0.0.1 on a free
-# port, unix socket inside the temporary directory, fsync left on (the default). PostgreSQL
-# refuses to run as root, so under root it runs as the system user "engramci" (created once).
+# The cluster: initdb in a fresh `mktemp -d` directory, superuser "engram" with a random password
+# (part of the exported URL) that every connection must give (scram-sha-256, on loopback TCP and
+# on the unix socket alike), listening on 127.0.0.1 on a free port, unix socket inside the
+# temporary directory, fsync left on (the default). A password as a real deployment has one, so
+# the tests that check it is never printed have one to look for. PostgreSQL refuses to run as
+# root, so under root it runs as the system user "engramci" (created once).
 #
 # Settings (environment): ENGRAM_PG_BIN (default /usr/lib/postgresql/15/bin),
-# ENGRAM_PG_SUPERUSER (default engram), ENGRAM_PG_OS_USER (default engramci).
+# ENGRAM_PG_SUPERUSER (default engram), ENGRAM_PG_OS_USER (default engramci),
+# ENGRAM_PG_PASSWORD (default: random; letters, digits and . _ ~ - only, as it goes into a URL).
 
 _PGC_BIN=${ENGRAM_PG_BIN:-/usr/lib/postgresql/15/bin}
 _PGC_SUPERUSER=${ENGRAM_PG_SUPERUSER:-engram}
 _PGC_OS_USER=${ENGRAM_PG_OS_USER:-engramci}
+_PGC_PASSWORD=${ENGRAM_PG_PASSWORD:-}
 _PGC_ENV_FILE=${ENGRAM_PG_CLUSTER_ENV_FILE:-/tmp/engram-pg-cluster.env}
 _PGC_MARKER=.engram-pg-cluster   # marks a directory as ours, so stop only ever deletes ours
 
@@ -64,8 +68,13 @@ _pgc_free_port() {
   fi
 }
 
-_pgc_url() { # port
-  printf 'postgres://%s@127.0.0.1:%s/postgres' "$_PGC_SUPERUSER" "$1"
+_pgc_url() { # port password
+  printf 'postgres://%s:%s@127.0.0.1:%s/postgres' "$_PGC_SUPERUSER" "$2" "$1"
+}
+
+# 24 hex digits: nothing to escape in a URL, a shell or a pwfile.
+_pgc_random_password() {
+  od -An -N12 -tx1 /dev/urandom | tr -d ' \n'
 }
 
 # Stop the server in $1 (if running) and delete the directory (only if it carries our marker).
@@ -85,7 +94,7 @@ _pgc_destroy() { # dir
 
 # Start a new cluster; exports ENGRAM_TEST_DATABASE_URL and ENGRAM_PG_CLUSTER_DIR.
 pg_cluster_start() {
-  local dir port url attempt locale=C
+  local dir port url attempt password locale=C
   if [[ ! -x $_PGC_BIN/initdb ]]; then
     _pgc_log "ERROR: $_PGC_BIN/initdb not found (is postgresql-15 installed?)"
     return 1
@@ -108,22 +117,35 @@ pg_cluster_start() {
   # C.UTF-8 where available, so lower()/upper() and full-text parsing understand non-ASCII text.
   if locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$'; then locale=C.UTF-8; fi
 
-  _pgc_log "initdb in $dir/data (superuser $_PGC_SUPERUSER, locale $locale)"
+  password=${_PGC_PASSWORD:-$(_pgc_random_password)}
+  if [[ ! $password =~ ^[A-Za-z0-9._~-]+$ ]]; then
+    _pgc_log "ERROR: ENGRAM_PG_PASSWORD may hold only letters, digits and . _ ~ - (it goes into a URL as is)"
+    _pgc_destroy "$dir"; unset ENGRAM_PG_CLUSTER_DIR
+    return 1
+  fi
+  # initdb reads the superuser's password from a file the cluster's owner can read; removed right after.
+  (umask 077 && printf '%s\n' "$password" >"$dir/pwfile")
+  if ((EUID == 0)); then chown "$_PGC_OS_USER:" "$dir/pwfile"; fi
+
+  _pgc_log "initdb in $dir/data (superuser $_PGC_SUPERUSER with a password, locale $locale)"
   if ! _pgc_as_owner "$dir" "$_PGC_BIN/initdb" -D "$dir/data" -U "$_PGC_SUPERUSER" \
-      --encoding=UTF8 --locale="$locale" --auth=trust >"$dir/initdb.log" 2>&1; then
+      --pwfile="$dir/pwfile" --auth=scram-sha-256 --encoding=UTF8 --locale="$locale" \
+      >"$dir/initdb.log" 2>&1; then
+    rm -f "$dir/pwfile"
     cat "$dir/initdb.log" >&2
     _pgc_log "ERROR: initdb failed"
     _pgc_destroy "$dir"; unset ENGRAM_PG_CLUSTER_DIR
     return 1
   fi
+  rm -f "$dir/pwfile"
 
-  # Only local sockets and loopback; no replication, nothing else.
+  # Only the local socket and loopback, never without the password; no replication, nothing else.
   cat >"$dir/data/pg_hba.conf" <<'EOF'
-# Written by scripts/ci/pg-cluster.sh: a throwaway test cluster, trust on loopback only.
+# Written by scripts/ci/pg-cluster.sh: a throwaway test cluster on loopback, password required.
 # TYPE  DATABASE  USER  ADDRESS        METHOD
-local   all       all                  trust
-host    all       all   127.0.0.1/32   trust
-host    all       all   ::1/128        trust
+local   all       all                  scram-sha-256
+host    all       all   127.0.0.1/32   scram-sha-256
+host    all       all   ::1/128        scram-sha-256
 EOF
 
   for attempt in 1 2 3; do
@@ -156,7 +178,7 @@ EOF
     return 1
   done
 
-  url=$(_pgc_url "$port")
+  url=$(_pgc_url "$port" "$password")
   # Proves the extension is installed and loads; the app runs its own CREATE EXTENSION as well.
   if ! "$_PGC_BIN/psql" "$url" -X -q -v ON_ERROR_STOP=1 \
       -c 'CREATE EXTENSION IF NOT EXISTS vector' >/dev/null; then
@@ -216,11 +238,15 @@ _pgc_main() {
         if [[ -n $stale ]]; then _pgc_destroy "$stale" || true; fi
         rm -f "$_PGC_ENV_FILE"
         pg_cluster_start
-        {
-          echo "# Written by scripts/ci/pg-cluster.sh start; stop with: bash scripts/ci/pg-cluster.sh stop"
-          echo "ENGRAM_PG_CLUSTER_DIR=$ENGRAM_PG_CLUSTER_DIR"
-          echo "export ENGRAM_TEST_DATABASE_URL=$ENGRAM_TEST_DATABASE_URL"
-        } >"$_PGC_ENV_FILE"
+        # The URL holds the password: readable by this user only.
+        (
+          umask 077
+          {
+            echo "# Written by scripts/ci/pg-cluster.sh start; stop with: bash scripts/ci/pg-cluster.sh stop"
+            echo "ENGRAM_PG_CLUSTER_DIR=$ENGRAM_PG_CLUSTER_DIR"
+            echo "export ENGRAM_TEST_DATABASE_URL=$ENGRAM_TEST_DATABASE_URL"
+          } >"$_PGC_ENV_FILE"
+        )
         _pgc_log "recorded in $_PGC_ENV_FILE; it keeps running until: bash scripts/ci/pg-cluster.sh stop"
       fi
       echo "export ENGRAM_TEST_DATABASE_URL=$(_pgc_recorded url)"
