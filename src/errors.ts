@@ -1,4 +1,5 @@
-/** Typed errors thrown by services; only the HTTP layer (src/http/errors.ts) turns them into status codes. */
+/** Typed errors thrown by services; the faces (src/http/errors.ts, MCP tools) turn them into their own answers. */
+import { DbError } from "./db/db.js";
 
 export const ERROR_CODES = [
   "bad_request",
@@ -108,4 +109,18 @@ export function notFound(code: ErrorCode & `${string}_not_found`, what: string, 
 
 export function validation(field: string, message: string): AppError {
   return new AppError("validation_error", `${field}: ${message}`, { field });
+}
+
+/**
+ * Classifies anything a service threw into the stable codes, for every face: AppErrors pass through, a value the
+ * database could not parse is a validation error, anything else is internal_error (the original is the `cause`,
+ * for the log; the message says nothing more). src/http/errors.ts adds what only HTTP can throw.
+ */
+export function asAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof DbError && err.code === "22P02") {
+    // invalid_text_representation: a value the database could not parse, e.g. a malformed timestamp.
+    return new AppError("validation_error", "a value could not be parsed", { cause: err });
+  }
+  return new AppError("internal_error", "internal error", { cause: err });
 }

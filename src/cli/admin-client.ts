@@ -1,14 +1,8 @@
-/** AdminApi over a running server's REST admin routes (src/identity/routes.ts), with an admin key as Bearer token. */
+/** AdminApi over a running server's REST admin routes (src/identity/*-routes.ts), with an admin key as Bearer token. */
 import type { ApiKey, Tenant, User } from "../identity/schemas.js";
 import { OutboundError, requestJson } from "../outbound/http.js";
-import {
-  type AdminApi,
-  CliError,
-  type CreatedKey,
-  type CreateUserInput,
-  type KeyInput,
-  RemoteError,
-} from "./admin-api.js";
+import type { AdminApi, CreatedKey, CreateUserInput, KeyInput } from "./admin-api.js";
+import { CliError, RemoteError } from "./errors.js";
 
 const TIMEOUT_MS = 30_000;
 const PAGE = 500;

@@ -1,9 +1,10 @@
 /** Chooses how the admin CLI reaches the data: a server's admin API (--url, or the server holding the embedded store) or the database directly. */
 import type { Config } from "../config/config.js";
 import { DataDirLockedError, readLiveLock } from "../db/lockfile.js";
-import { type AdminApi, CliError } from "./admin-api.js";
+import type { AdminApi } from "./admin-api.js";
 import { HttpAdminApi } from "./admin-client.js";
 import { DirectAdminApi } from "./admin-direct.js";
+import { CliError } from "./errors.js";
 
 export interface ConnectOptions {
   /** --url or ENGRAM_URL: always go through this server. */

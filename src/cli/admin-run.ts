@@ -5,8 +5,8 @@ import type { z } from "zod";
 import { AppError } from "../errors.js";
 import { SCOPES, type Scope } from "../identity/keys.js";
 import type { AdminApi } from "./admin-api.js";
-import { CliError } from "./admin-api.js";
 import { openAdminApi } from "./admin-connect.js";
+import { CliError } from "./errors.js";
 import { reportError } from "./output.js";
 import { loadConfigOrExit } from "./serve.js";
 

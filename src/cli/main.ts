@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** The `engram` command: serve, migrate, and user/key administration. */
 import { Command } from "commander";
-import { registerMcpCommand } from "../mcp/stdio.js";
 import { VERSION } from "../version.js";
 import { registerAdminCommands } from "./admin-commands.js";
+import { registerMcpCommand } from "./mcp-command.js";
 import { runMigrate, runServe } from "./serve.js";
 
 const program = new Command();

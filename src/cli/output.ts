@@ -3,7 +3,7 @@ import { DataDirLockedError } from "../db/lockfile.js";
 import { AppError } from "../errors.js";
 import { SCOPES } from "../identity/keys.js";
 import type { ApiKey } from "../identity/schemas.js";
-import { CliError, RemoteError } from "./admin-api.js";
+import { CliError, RemoteError } from "./errors.js";
 
 export function out(text = ""): void {
   process.stdout.write(`${text}\n`);

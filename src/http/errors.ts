@@ -2,8 +2,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
-import { DbError } from "../db/db.js";
-import { AppError, type ErrorCode } from "../errors.js";
+import { AppError, asAppError, type ErrorCode } from "../errors.js";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; request_id: string; field?: string };
@@ -47,9 +46,5 @@ export function toAppError(err: unknown): AppError {
     if (err.status === 401) return new AppError("unauthorized", err.message || "unauthorized");
     if (err.status === 404) return new AppError("route_not_found", "no such route");
   }
-  if (err instanceof DbError && err.code === "22P02") {
-    // invalid_text_representation: a value the database could not parse, e.g. a malformed timestamp.
-    return new AppError("validation_error", "a value could not be parsed", { cause: err });
-  }
-  return new AppError("internal_error", "internal error", { cause: err });
+  return asAppError(err);
 }

@@ -3,8 +3,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { AppError } from "../errors.js";
-import { toAppError } from "../http/errors.js";
+import { AppError, asAppError } from "../errors.js";
 import {
   ExtractionResultSchema,
   type Memory,
@@ -66,7 +65,7 @@ function ok(structured: Record<string, unknown>): CallToolResult {
  * clients check it against the tool's output schema even on errors. Unknown failures say nothing more.
  */
 function failure(err: unknown, tool: string, log: Logger | undefined): CallToolResult {
-  const appErr = toAppError(err);
+  const appErr = asAppError(err);
   if (appErr.code === "internal_error") log?.error({ err, tool }, "mcp tool failed");
   return { content: [{ type: "text", text: `${appErr.message} (${appErr.code})` }], isError: true };
 }
