@@ -36,6 +36,18 @@ const LoginResponse = z
 const OmCreateBody = AddMemoryBody.and(z.object({ user_id: UserIdSchema.optional() }));
 
 export function registerOpenMemoryRoutes(app: App): void {
+  // Order is the OpenAPI document's order; the login route is the only one without a key.
+  registerLoginRoute(app);
+  // Everything else under /api/v1 needs a key, exactly as /v1 does (the same middleware, local_open included).
+  app.use("/api/v1/memories", authenticate);
+  app.use("/api/v1/memories/*", authenticate);
+  registerCollectionRoutes(app);
+  registerSearchRoute(app);
+  registerItemRoutes(app);
+}
+
+/** POST /api/v1/auth/login: OpenMemory's dashboard login, answering whose the key is. */
+function registerLoginRoute(app: App): void {
   app.openapi(
     createRoute({
       method: "post",
@@ -74,11 +86,10 @@ export function registerOpenMemoryRoutes(app: App): void {
       }
     },
   );
+}
 
-  // Everything else under /api/v1 needs a key, exactly as /v1 does (the same middleware, local_open included).
-  app.use("/api/v1/memories", authenticate);
-  app.use("/api/v1/memories/*", authenticate);
-
+/** /api/v1/memories (with and without the trailing slash OpenMemory's clients send): create and list. */
+function registerCollectionRoutes(app: App): void {
   for (const path of ["/api/v1/memories/", "/api/v1/memories"] as const) {
     app.openapi(
       createRoute({
@@ -148,7 +159,9 @@ export function registerOpenMemoryRoutes(app: App): void {
       },
     );
   }
+}
 
+function registerSearchRoute(app: App): void {
   app.openapi(
     createRoute({
       method: "post",
@@ -173,7 +186,15 @@ export function registerOpenMemoryRoutes(app: App): void {
       if (q.query === undefined) {
         try {
           body = (await c.req.json()) as typeof body;
-        } catch {
+        } catch (err) {
+          // No body or not JSON (SyntaxError) is expected here: the query is then simply missing. Anything else
+          // (the body could not be read) gets the same answer, but the log says why.
+          if (!(err instanceof SyntaxError)) {
+            c.var.services.log.warn(
+              { req_id: c.var.requestId, err },
+              "openmemory search: could not read the request body",
+            );
+          }
           body = {};
         }
       }
@@ -188,7 +209,10 @@ export function registerOpenMemoryRoutes(app: App): void {
       return c.json({ results: results.map(om) }, 200);
     },
   );
+}
 
+/** /api/v1/memories/{id}: get and delete one memory. */
+function registerItemRoutes(app: App): void {
   const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
   app.openapi(
     createRoute({

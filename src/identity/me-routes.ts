@@ -3,6 +3,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { requestedUser } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonResponse, security } from "../http/openapi.js";
+import { DEFAULT_USER_ID } from "./principal.js";
 import { MeSchema } from "./schemas.js";
 
 export function registerMeRoutes(app: App): void {
@@ -22,7 +23,7 @@ export function registerMeRoutes(app: App): void {
       const requested = requestedUser(c);
       // A read: say who a request would act as without creating the user a client key would create on first use.
       if (p.kind === "user") userId = (await identity.resolveActor(p, requested)).userId;
-      else if (p.kind !== "admin") userId = requested ?? "0";
+      else if (p.kind !== "admin") userId = requested ?? DEFAULT_USER_ID;
       return c.json(
         { kind: p.kind, key_id: p.keyId, tenant: p.tenantId, user_id: userId, scopes: [...p.scopes].sort() },
         200,

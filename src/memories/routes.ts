@@ -22,6 +22,13 @@ const IdParam = z.object({
 });
 
 export function registerMemoryRoutes(app: App): void {
+  // Order is the OpenAPI document's order.
+  registerMemoryCollectionRoutes(app);
+  registerMemoryItemRoutes(app);
+}
+
+/** The collection: add, list, delete all, search. */
+function registerMemoryCollectionRoutes(app: App): void {
   app.openapi(
     createRoute({
       method: "post",
@@ -104,7 +111,10 @@ export function registerMemoryRoutes(app: App): void {
       return c.json({ results }, 200);
     },
   );
+}
 
+/** One memory: /v1/memories/{id} and its history. */
+function registerMemoryItemRoutes(app: App): void {
   app.openapi(
     createRoute({
       method: "get",
