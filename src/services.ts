@@ -65,7 +65,7 @@ export async function createServices(
       config,
       db,
       embedder,
-      identity: new IdentityService(db),
+      identity: new IdentityService(db, log),
       memories,
       apps: new AppService(db),
       sessions,

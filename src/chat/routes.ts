@@ -64,9 +64,15 @@ export function registerChatRoutes(app: App): void {
             { req_id: c.var.requestId, err: thrown },
             "chat stream failed",
           );
-          await s.writeSSE({ event: "error", data: JSON.stringify(errorBody(c, e)) }).catch(() => {
-            // The client went away: there is no one left to tell.
-          });
+          await s
+            .writeSSE({ event: "error", data: JSON.stringify(errorBody(c, e)) })
+            .catch((writeErr: unknown) =>
+              // Usually the client went away: there is no one left to tell, but the log should say so.
+              log.warn(
+                { req_id: c.var.requestId, err: writeErr },
+                "chat stream: could not send the error event to the client",
+              ),
+            );
         }
       });
     },

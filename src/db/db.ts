@@ -53,7 +53,10 @@ export function userScopePreamble(userId: string): string {
   return `SET LOCAL ROLE engram_app; SELECT set_config('engram.user_id', '${userId}', true);`;
 }
 
-/** Session settings every connection gets: relaxed HNSW scans so per-user filters still fill `LIMIT k` (DESIGN §3). */
+/**
+ * Session settings every connection gets: relaxed HNSW scans so per-user filters still fill `LIMIT k`
+ * (docs/architecture.md, Search plan).
+ */
 export function connectionSettings(efSearch: number): string {
   return `SET hnsw.iterative_scan = relaxed_order; SET hnsw.ef_search = ${Math.trunc(efSearch)};`;
 }

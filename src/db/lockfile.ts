@@ -16,10 +16,13 @@ export class DataDirLockedError extends Error {
   constructor(
     readonly dataDir: string,
     readonly holder: LockInfo,
+    /** Why the holder is unknown, when reading the lock file failed. */
+    cause?: unknown,
   ) {
     super(
       `data dir ${dataDir} is in use by ${holder.pid ? `process ${holder.pid}` : "another process"}${holder.url ? ` (serving ${holder.url})` : ""}; ` +
         "stop it, or point this process at another ENGRAM_DATA_DIR",
+      cause === undefined ? undefined : { cause },
     );
   }
 }
@@ -39,12 +42,16 @@ function alive(pid: number): boolean {
 
 /** Reads the lock if a live process holds it; a lock left by a dead process (kill -9) counts as free. */
 export function readLiveLock(dataDir: string): LockInfo | undefined {
+  let info: LockInfo | null;
   try {
-    const info = JSON.parse(readFileSync(lockPath(dataDir), "utf8")) as LockInfo;
-    return typeof info.pid === "number" && alive(info.pid) ? info : undefined;
-  } catch {
-    return undefined;
+    info = JSON.parse(readFileSync(lockPath(dataDir), "utf8")) as LockInfo | null;
+  } catch (err) {
+    // No file: nobody holds the lock. Not JSON: a holder is writing it right now (writeFileSync is not atomic) or
+    // it is not ours; either way it names no live holder. Anything else (EACCES, EIO) is a real failure.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || err instanceof SyntaxError) return undefined;
+    throw err;
   }
+  return typeof info?.pid === "number" && alive(info.pid) ? info : undefined;
 }
 
 /**
@@ -82,9 +89,12 @@ export class DataDirLock {
   }
 
   release(): void {
-    const current = readLiveLock(this.dataDir);
-    if (!current || current.pid === process.pid) rmSync(lockPath(this.dataDir), { force: true });
-    this.socket?.close();
+    try {
+      const current = readLiveLock(this.dataDir);
+      if (!current || current.pid === process.pid) rmSync(lockPath(this.dataDir), { force: true });
+    } finally {
+      this.socket?.close();
+    }
   }
 }
 
@@ -94,7 +104,14 @@ function bindAbstract(dataDir: string): Promise<Server> {
     const server = createServer((conn) => conn.destroy());
     server.once("error", (err: NodeJS.ErrnoException) => {
       if (err.code !== "EADDRINUSE") return reject(err);
-      reject(new DataDirLockedError(dataDir, readLiveLock(dataDir) ?? { pid: 0, startedAt: "" }));
+      let holder: LockInfo | undefined;
+      try {
+        holder = readLiveLock(dataDir);
+      } catch (readErr) {
+        // The dir is locked all the same; only who holds it is unknown. A throw here would be uncaught.
+        return reject(new DataDirLockedError(dataDir, { pid: 0, startedAt: "" }, readErr));
+      }
+      reject(new DataDirLockedError(dataDir, holder ?? { pid: 0, startedAt: "" }));
     });
     server.listen({ path: name }, () => {
       server.unref(); // the lock must not keep the process alive on its own

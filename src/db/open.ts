@@ -43,11 +43,9 @@ export async function openDb(
 /** Where the database is, for logs and CLI output, with any password removed. */
 export function describeDatabase(config: DatabaseConfig): string {
   if (config.kind === "pglite") return `embedded PGlite at ${config.dataDir}`;
-  try {
-    const u = new URL(config.url);
-    if (u.password) u.password = "***";
-    return `PostgreSQL at ${u.toString()}`;
-  } catch {
-    return "PostgreSQL";
-  }
+  // A URL that does not parse is shown as no URL: it may hold a password in a shape we cannot find to redact.
+  if (!URL.canParse(config.url)) return "PostgreSQL";
+  const u = new URL(config.url);
+  if (u.password) u.password = "***";
+  return `PostgreSQL at ${u.toString()}`;
 }

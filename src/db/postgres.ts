@@ -31,7 +31,11 @@ export class PostgresDb implements Db {
   readonly kind = "postgres";
   private readonly q: Queryable;
 
-  constructor(private readonly pool: pg.Pool) {
+  constructor(
+    private readonly pool: pg.Pool,
+    /** Where a failed ROLLBACK is reported (the transaction's own error is what its caller sees). */
+    private readonly log?: Logger,
+  ) {
     this.q = wrap(pool);
   }
 
@@ -40,14 +44,15 @@ export class PostgresDb implements Db {
       connectionString: url,
       max: poolSize,
       idleTimeoutMillis: 30_000,
-      // Sent in the startup packet, so every connection has the HNSW settings (DESIGN §3) at no per-request cost.
+      // Sent in the startup packet, so every connection has the HNSW settings (docs/architecture.md, Search plan)
+      // at no per-request cost.
       options: `-c hnsw.iterative_scan=relaxed_order -c hnsw.ef_search=${Math.trunc(efSearch)}`,
     });
     // An idle client that errors (server restart) must not crash the process; the pool drops it and we say so.
     pool.on("error", (err) =>
       log?.warn({ err }, "an idle PostgreSQL connection failed; the pool dropped it"),
     );
-    return new PostgresDb(pool);
+    return new PostgresDb(pool, log);
   }
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {
@@ -70,8 +75,12 @@ export class PostgresDb implements Db {
     } catch (err) {
       try {
         await client.query("ROLLBACK");
-      } catch {
+      } catch (rollbackErr) {
         broken = true; // the connection is unusable; discard it rather than return it to the pool
+        this.log?.warn(
+          { err: rollbackErr },
+          "ROLLBACK after a failed transaction failed too; discarding the PostgreSQL connection",
+        );
       }
       throw err;
     } finally {

@@ -40,7 +40,9 @@ async function embed(model: EmbeddingsModel, request: EmbedRequest): Promise<voi
 async function loadModel(): Promise<EmbeddingsModel> {
   try {
     return await initModel(modelSource);
-  } catch {
+  } catch (err) {
+    // Only that race is worth a retry; any other failure is reported as it is.
+    if (!/has not yet been initialized/.test(errorMessage(err))) throw err;
     await new Promise((r) => setTimeout(r, 250));
     return initModel(modelSource);
   }

@@ -11,13 +11,12 @@ function parseAuthority(
   value: string,
   scheme: "http:" | "https:" = "http:",
 ): { hostname: string; port: string } | undefined {
-  try {
-    const u = new URL(`${scheme}//${value}`);
-    if (u.username || u.password || u.pathname !== "/" || u.search || u.hash) return undefined;
-    return { hostname: u.hostname, port: u.port || (scheme === "https:" ? "443" : "80") };
-  } catch {
-    return undefined;
-  }
+  const text = `${scheme}//${value}`;
+  // Checked rather than caught: an unparsable value is an answer here (not allowed), not an error.
+  if (!URL.canParse(text)) return undefined;
+  const u = new URL(text);
+  if (u.username || u.password || u.pathname !== "/" || u.search || u.hash) return undefined;
+  return { hostname: u.hostname, port: u.port || (scheme === "https:" ? "443" : "80") };
 }
 
 /** The port this server really listens on (ENGRAM_PORT may be 0); unknown for in-process app.request() calls. */
@@ -72,13 +71,12 @@ export function checkHostAndOrigin(c: Context<AppEnv>, what: string): void {
   const origin = c.req.header("origin");
   if (origin !== undefined) {
     let ok = false;
-    try {
+    // "null" and other opaque or malformed origins do not parse: not allowed.
+    if (URL.canParse(origin)) {
       const u = new URL(origin);
       const scheme = u.protocol === "https:" ? "https:" : "http:";
       const parsed = (u.protocol === "http:" || u.protocol === "https:") && parseAuthority(u.host, scheme);
       ok = !!parsed && authorityAllowed(c, parsed.hostname, parsed.port);
-    } catch {
-      ok = false; // "null" and other opaque origins
     }
     if (!ok) {
       throw new AppError(

@@ -2,12 +2,13 @@
  * Identity as the rest of the server sees it: tenants, users and API keys (their SQL in tenant-store.ts,
  * user-store.ts and key-store.ts), and resolving a presented key to a principal and the actor a request acts as.
  */
+import type { Logger } from "pino";
 import type { Db, Queryable } from "../db/db.js";
 import { AppError } from "../errors.js";
 import type { CreatedKey, KeyOptions } from "./key-store.js";
 import * as keyStore from "./key-store.js";
 import { hashesMatch, hashKey } from "./keys.js";
-import type { Actor, Principal } from "./principal.js";
+import { type Actor, DEFAULT_USER_ID, type Principal } from "./principal.js";
 import type { ApiKey, Tenant, User } from "./schemas.js";
 import * as tenantStore from "./tenant-store.js";
 import type { UserRow } from "./user-store.js";
@@ -20,7 +21,11 @@ export class IdentityService {
   private readonly touched = new Map<string, number>();
   private readonly active = new Map<string, number>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Where failed last_used_at / last-activity writes are reported (they never fail the request). */
+    private readonly log?: Logger,
+  ) {}
 
   // ---- tenants
 
@@ -153,7 +158,11 @@ export class IdentityService {
     if (now - (this.touched.get(keyId) ?? 0) < TOUCH_INTERVAL_MS) return;
     this.touched.set(keyId, now);
     // Best effort and off the request's path: a missed last_used_at is not worth failing a request for.
-    keyStore.markKeyUsed(this.db, keyId).catch(() => {});
+    keyStore
+      .markKeyUsed(this.db, keyId)
+      .catch((err: unknown) =>
+        this.log?.warn({ err, key_id: keyId }, "could not record the API key's last_used_at"),
+      );
   }
 
   /** Records a user's last activity, at most once a minute per user and process: activity is a hint, not a log. */
@@ -162,11 +171,17 @@ export class IdentityService {
     if (now - (this.active.get(userPk) ?? 0) < TOUCH_INTERVAL_MS) return;
     this.active.set(userPk, now);
     if (this.active.size > 100_000) this.active.clear();
-    userStore.markUserActive(this.db, userPk).catch(() => {});
+    // Best effort, like touchKey: a missed activity update is logged, never a failed request.
+    userStore
+      .markUserActive(this.db, userPk)
+      .catch((err: unknown) =>
+        this.log?.warn({ err, user_pk: userPk }, "could not record the user's last activity"),
+      );
   }
 
   /**
-   * Which user a request acts as (DESIGN §4). `requested` is the X-User-Id / X-Muxi-User-Id header, if any.
+   * Which user a request acts as (docs/architecture.md, Isolation). `requested` is the X-User-Id /
+   * X-Muxi-User-Id header, if any.
    * - user key: its own user; naming anyone else is 403.
    * - client key (and local_open): the named user of its tenant, created on first use; none named = user "0".
    * - admin key: only a user named explicitly, who must exist.
@@ -206,7 +221,7 @@ export class IdentityService {
       return { principal: p, tenantId: row.tenant_id, userPk: row.id, userId: row.external_id };
     }
     const tenantId = p.tenantId ?? "default";
-    const externalId = requested ?? "0";
+    const externalId = requested ?? DEFAULT_USER_ID;
     const row = await userStore.ensureUserRow(this.db, tenantId, externalId);
     return { principal: p, tenantId, userPk: row.id, userId: row.external_id };
   }

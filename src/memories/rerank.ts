@@ -94,8 +94,10 @@ export function createLlmReranker(llm: LlmClient): Reranker {
       let parsed: z.infer<typeof LlmScores>;
       try {
         parsed = LlmScores.parse(JSON.parse(reply));
-      } catch {
-        throw new AppError("llm_unavailable", "the LLM reranker's reply was not the JSON asked for");
+      } catch (err) {
+        throw new AppError("llm_unavailable", "the LLM reranker's reply was not the JSON asked for", {
+          cause: err,
+        });
       }
       return documents.map((_, i) => (parsed.scores[i] ?? 0) / 10);
     },

@@ -64,7 +64,8 @@ async function vectorSide(
   const where = `${filterClause(p.userPk, p.filters, params)} AND ${NOT_IN_PAUSED_APP}`;
   params.push(p.model, n);
   const expr = vectorExpr(p.dims);
-  // The inner ORDER BY may use the HNSW index (relaxed order, DESIGN §3); the outer one restores exact order.
+  // The inner ORDER BY may use the HNSW index (relaxed order: docs/architecture.md, Search plan); the outer one
+  // restores exact order.
   return tx.query(
     `SELECT * FROM (
        SELECT ${MEMORY_COLUMNS}, ${expr} <=> $1::vector(${p.dims}) AS distance

@@ -168,15 +168,24 @@ class Call {
   }
 
   async statusError(res: Response): Promise<OutboundError> {
-    const text = await res.text().catch(() => "");
+    let text = "";
+    let unread = "";
+    try {
+      text = await res.text();
+    } catch (err) {
+      // The status is the failure to report; a body that broke off only costs its detail, which the log notes.
+      unread = ` (body unreadable: ${networkDetail(err)})`;
+    }
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;
-    } catch {
+    } catch (err) {
+      // A body that is not JSON (an HTML error page) is normal; only the text snippet below is kept then.
+      if (!(err instanceof SyntaxError)) throw err;
       body = undefined;
     }
     const reason = `returned HTTP ${res.status}`;
-    return this.error("status", reason, `${reason}: ${snippet(text, this.req.bearer)}`, {
+    return this.error("status", reason, `${reason}: ${snippet(text, this.req.bearer)}${unread}`, {
       status: res.status,
       statusText: res.statusText,
       body,
@@ -187,6 +196,15 @@ class Call {
     const reason = "returned invalid JSON";
     return this.error("bad_body", reason, `${reason}: ${snippet(text, this.req.bearer)}`, { cause });
   }
+}
+
+/**
+ * Cancels a body (or its reader) that will not be read further, to release the connection. cancel() rejects only
+ * when the stream is locked by a reader (which is cancelled itself) or has already errored, with the error a read
+ * saw and reported or, on a body never read, one that no longer matters: nothing is left to release or to tell.
+ */
+function discard(body: { cancel(): Promise<void> } | null | undefined): Promise<void> {
+  return body ? body.cancel().catch(() => {}) : Promise.resolve();
 }
 
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -242,9 +260,7 @@ async function send(url: URL | string, call: Call): Promise<{ res: Response; tim
       throw failure;
     }
     timer.stop();
-    await res?.body?.cancel().catch(() => {
-      // The connection is being dropped anyway; nothing is left to release.
-    });
+    await discard(res?.body);
     // Only a retry policy gets here.
     const delay = req.retry ? retryDelay(req.retry, attempt, res) : 0;
     await pause(delay, req.signal).catch((e: unknown) => {
@@ -289,9 +305,7 @@ export async function requestStream(url: URL | string, req: OutboundRequest): Pr
   const { res, timer } = await send(url, call);
   const close = () => {
     timer.stop();
-    res.body?.cancel().catch(() => {
-      // Already consumed, closed or errored: nothing is left to release.
-    });
+    void discard(res.body);
   };
   return {
     contentType: res.headers.get("content-type") ?? "",
@@ -330,9 +344,7 @@ export async function requestStream(url: URL | string, req: OutboundRequest): Pr
         if (buffer !== "") yield buffer.replace(/\r$/, "");
       } finally {
         timer.stop();
-        reader.cancel().catch(() => {
-          // Already closed or errored: nothing is left to release.
-        });
+        void discard(reader);
       }
     },
     close,
