@@ -55,6 +55,7 @@ describe("loadConfig defaults", () => {
         semanticWeight: 1,
         rerank: { mode: "off", candidates: 20 },
       },
+      client: {},
     } satisfies Omit<Config, "database">);
     expect(database.kind).toBe("pglite");
     if (database.kind !== "pglite") return;
@@ -260,6 +261,12 @@ describe("bad values throw a ConfigError naming the env var or YAML key", () => 
     { name: "unknown fusion in YAML", yaml: "search:\n  fusion: max\n", names: ["search.fusion"] },
     { name: "unknown log level", env: { ENGRAM_LOG_LEVEL: "verbose" }, names: ["ENGRAM_LOG_LEVEL"] },
     { name: "pool size over 200", env: { ENGRAM_DB_POOL_SIZE: "500" }, names: ["ENGRAM_DB_POOL_SIZE"] },
+    {
+      name: "ENGRAM_URL without a scheme",
+      env: { ENGRAM_URL: "127.0.0.1:8765" },
+      names: ["ENGRAM_URL", "http://", '"127.0.0.1:8765"'],
+    },
+    { name: "ENGRAM_URL not http(s)", env: { ENGRAM_URL: "ftp://engram.example" }, names: ["ENGRAM_URL"] },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -295,6 +302,40 @@ describe("bad values throw a ConfigError naming the env var or YAML key", () => 
   });
 });
 
+describe("client settings (engram mcp, admin commands)", () => {
+  it("ENGRAM_URL, ENGRAM_API_KEY and ENGRAM_USER_ID are parsed into config.client", () => {
+    const config = loadConfig(
+      { ENGRAM_URL: "https://engram.example/base/", ENGRAM_API_KEY: "ek_user_abc", ENGRAM_USER_ID: "alice" },
+      tempDir(),
+    );
+    expect(config.client).toEqual({
+      url: "https://engram.example/base/",
+      apiKey: "ek_user_abc",
+      userId: "alice",
+    });
+    expect(loadConfig({ ENGRAM_URL: "http://127.0.0.1:8765" }, tempDir()).client).toEqual({
+      url: "http://127.0.0.1:8765",
+    });
+  });
+
+  it("empty values count as unset, and there are no YAML keys for them", () => {
+    expect(loadConfig({ ENGRAM_URL: "", ENGRAM_API_KEY: "", ENGRAM_USER_ID: "" }, tempDir()).client).toEqual(
+      {},
+    );
+    const dir = tempDir("client:\n  url: http://x\n  api_key: k\n  user_id: u\nurl: http://y\n");
+    expect(loadConfig({}, dir).client).toEqual({});
+    for (const env of ["ENGRAM_URL", "ENGRAM_API_KEY", "ENGRAM_USER_ID"])
+      expect(CONFIG_KEYS.find((k) => k.env === env)).toEqual({ env });
+  });
+
+  it("a bad ENGRAM_URL is one line naming it and the value", () => {
+    const err = configError(() => loadConfig({ ENGRAM_URL: "localhost:8765" }, tempDir()));
+    expect(err.message).toBe(
+      'invalid configuration: ENGRAM_URL: must be an http:// or https:// URL (got "localhost:8765")',
+    );
+  });
+});
+
 describe("the shipped example and docs", () => {
   it("engram.example.yaml loads once its secrets are set", () => {
     const dir = tempDir(readFileSync(join(ROOT, "engram.example.yaml"), "utf8"));
@@ -311,7 +352,7 @@ describe("the shipped example and docs", () => {
     const doc = readFileSync(join(ROOT, "docs", "configuration.md"), "utf8");
     for (const { env, yaml } of CONFIG_KEYS) {
       expect(doc, env).toContain(`\`${env}\``);
-      expect(doc, yaml).toContain(`\`${yaml}\``);
+      if (yaml !== undefined) expect(doc, yaml).toContain(`\`${yaml}\``);
     }
   });
 });
@@ -335,5 +376,41 @@ describe("engram serve with a bad value", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
     // Nothing was opened: the bad value stopped start-up before the data dir.
     expect(existsSync(join(dir, "data"))).toBe(false);
+  });
+});
+
+describe("client commands with a bad ENGRAM_URL", () => {
+  function run(args: string[], extraEnv: Record<string, string>) {
+    if (!existsSync(CLI))
+      throw new Error(`${CLI} is missing: run \`npm run build\` (npm test does it for you)`);
+    const dir = tempDir();
+    const result = spawnSync(process.execPath, [CLI, ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", ENGRAM_DATA_DIR: join(dir, "data"), ...extraEnv },
+      encoding: "utf8",
+      timeout: 30_000,
+      input: "",
+    });
+    return { ...result, dataDir: join(dir, "data") };
+  }
+
+  for (const args of [["mcp"], ["tenants", "list"]]) {
+    it(`engram ${args.join(" ")} exits 2 with one line naming ENGRAM_URL`, () => {
+      const result = run(args, { ENGRAM_URL: "localhost:8765", ENGRAM_API_KEY: "ek_user_x" });
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe("");
+      const lines = result.stderr.trim().split("\n");
+      expect(lines).toEqual([
+        'engram: invalid configuration: ENGRAM_URL: must be an http:// or https:// URL (got "localhost:8765")',
+      ]);
+      expect(existsSync(result.dataDir)).toBe(false);
+    });
+  }
+
+  it("--url wins: a bad ENGRAM_URL is not read when the flag is given", () => {
+    const result = run(["tenants", "list", "--url", "http://127.0.0.1:9"], { ENGRAM_URL: "localhost:8765" });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("--url http://127.0.0.1:9 needs an admin key");
+    expect(result.stderr).not.toContain("ENGRAM_URL");
   });
 });

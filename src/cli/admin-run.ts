@@ -1,6 +1,6 @@
 /** What every admin command shares: the connection options, opening the AdminApi, input checks, confirmation, error reporting. */
 import { createInterface } from "node:readline/promises";
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import type { z } from "zod";
 import { AppError } from "../errors.js";
 import { SCOPES, type Scope } from "../identity/keys.js";
@@ -8,7 +8,7 @@ import type { AdminApi } from "./admin-api.js";
 import { openAdminApi } from "./admin-connect.js";
 import { CliError } from "./errors.js";
 import { reportError } from "./output.js";
-import { loadConfigOrExit } from "./serve.js";
+import { loadConfigOrExit, overriddenBy } from "./serve.js";
 
 export interface ConnectionFlags {
   url?: string;
@@ -18,14 +18,13 @@ export interface ConnectionFlags {
 
 /** Adds --url, --key and --json to an admin command. */
 export function withConnectionOptions(cmd: Command): Command {
-  return cmd
-    .addOption(
-      new Option("--url <url>", "go through the admin API of the Engram server at this URL").env(
-        "ENGRAM_URL",
-      ),
-    )
-    .option("--key <admin-key>", "admin API key for a server (default: ENGRAM_ADMIN_KEY)")
-    .option("--json", "print JSON instead of text");
+  return (
+    cmd
+      // ENGRAM_URL is read by the config module (config.client.url), which checks it.
+      .option("--url <url>", "go through the admin API of the Engram server at this URL (env: ENGRAM_URL)")
+      .option("--key <admin-key>", "admin API key for a server (default: ENGRAM_ADMIN_KEY)")
+      .option("--json", "print JSON instead of text")
+  );
 }
 
 export const CONNECTION_HELP = `
@@ -46,8 +45,9 @@ export function usageErrorsExit2(cmd: Command): Command {
 
 /** Opens the AdminApi for one command, runs `fn` with it, and closes it. */
 export async function runAdmin(flags: ConnectionFlags, fn: (api: AdminApi) => Promise<void>): Promise<void> {
-  const config = loadConfigOrExit(process.env);
-  const api = await openAdminApi(config, { url: flags.url, key: flags.key }, (line) =>
+  const config = loadConfigOrExit(overriddenBy(process.env, { ENGRAM_URL: flags.url }));
+  const url = flags.url ?? config.client.url;
+  const api = await openAdminApi(config, { url, key: flags.key }, (line) =>
     process.stderr.write(`engram: ${line}\n`),
   );
   try {

@@ -1,5 +1,5 @@
 /** `engram mcp`: the command; MCP on stdio itself is src/mcp/stdio.ts, over a running server or the local store. */
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { Config } from "../config/config.js";
@@ -16,7 +16,7 @@ import { createServices, type OpenServices } from "../services.js";
 import { VERSION } from "../version.js";
 import { guarded } from "./admin-run.js";
 import { CliError } from "./errors.js";
-import { loadConfigOrExit } from "./serve.js";
+import { loadConfigOrExit, overriddenBy } from "./serve.js";
 
 interface McpFlags {
   url?: string;
@@ -29,17 +29,15 @@ export function registerMcpCommand(program: Command): void {
   program
     .command("mcp")
     .description("speak MCP on stdin/stdout, for Claude Desktop and other MCP clients that start a command")
-    .addOption(new Option("--url <url>", "forward to the Engram server at this URL").env("ENGRAM_URL"))
-    .addOption(
-      new Option("--key <api-key>", "API key for --url: a user key, or a client key with --user").env(
-        "ENGRAM_API_KEY",
-      ),
+    // The variables are read by the config module (config.client), which checks ENGRAM_URL; a flag wins over its variable.
+    .option("--url <url>", "forward to the Engram server at this URL (env: ENGRAM_URL)")
+    .option(
+      "--key <api-key>",
+      "API key for --url: a user key, or a client key with --user (env: ENGRAM_API_KEY)",
     )
-    .addOption(
-      new Option(
-        "--user <user_id>",
-        "with --url and a client key: the user to act for; without --url: the local user",
-      ).env("ENGRAM_USER_ID"),
+    .option(
+      "--user <user_id>",
+      "with --url and a client key: the user to act for; without --url: the local user (env: ENGRAM_USER_ID)",
     )
     .option("--tenant <tenant>", "without --url: the tenant of --user", "default")
     .addHelpText(
@@ -62,29 +60,37 @@ Examples:
 
 async function runMcp(flags: McpFlags): Promise<void> {
   const protocolOut = reserveStdout();
-  const config = loadConfigOrExit(process.env);
+  const config = loadConfigOrExit(
+    overriddenBy(process.env, {
+      ENGRAM_URL: flags.url,
+      ENGRAM_API_KEY: flags.key,
+      ENGRAM_USER_ID: flags.user,
+    }),
+  );
   const log = createLogger(config.logLevel).child({ component: "mcp" });
+  const url = flags.url ?? config.client.url;
+  const key = flags.key ?? config.client.apiKey;
+  const userFrom = flags.user !== undefined ? "--user" : "ENGRAM_USER_ID";
+  const userId = flags.user ?? config.client.userId;
 
   let port: MemoryPort;
   let local: OpenServices | undefined;
-  if (flags.url !== undefined || flags.key !== undefined) {
-    if (!flags.url)
-      throw new CliError("--key needs --url (or ENGRAM_URL): the server to send tool calls to", 2);
-    if (!flags.key)
-      throw new CliError(`--url ${flags.url} needs --key (or ENGRAM_API_KEY): the API key to act as`, 2);
-    const user = flags.user === undefined ? undefined : checked(UserIdSchema, flags.user, "--user");
-    port = new RemoteMemoryPort({ url: flags.url, key: flags.key, user, userAgent: `engram-mcp/${VERSION}` });
-    checkServer(flags.url, flags.key, log);
-    log.info({ url: flags.url }, "engram mcp: forwarding tool calls");
+  if (url !== undefined || key !== undefined) {
+    if (!url) throw new CliError("--key needs --url (or ENGRAM_URL): the server to send tool calls to", 2);
+    if (!key) throw new CliError(`--url ${url} needs --key (or ENGRAM_API_KEY): the API key to act as`, 2);
+    const user = userId === undefined ? undefined : checked(UserIdSchema, userId, userFrom);
+    port = new RemoteMemoryPort({ url, key, user, userAgent: `engram-mcp/${VERSION}` });
+    checkServer(url, key, log);
+    log.info({ url }, "engram mcp: forwarding tool calls");
   } else {
-    if (flags.user === undefined) {
+    if (userId === undefined) {
       throw new CliError(
         "engram mcp needs either --url and --key (ENGRAM_URL / ENGRAM_API_KEY) to use a running server, " +
           "or --user <user_id> to open the local store directly",
         2,
       );
     }
-    const userId = checked(UserIdSchema, flags.user, "--user");
+    const user = checked(UserIdSchema, userId, userFrom);
     const tenantId = checked(TenantIdSchema, flags.tenant, "--tenant");
     local = await openLocal(config, log);
     if (!(await local.services.identity.listTenants()).some((t) => t.id === tenantId)) {
@@ -94,8 +100,8 @@ async function runMcp(flags: McpFlags): Promise<void> {
         2,
       );
     }
-    port = new LocalMemoryPort(local.services, directActor(local, tenantId, userId));
-    log.info({ user: userId, tenant: tenantId }, "engram mcp: using the local store directly");
+    port = new LocalMemoryPort(local.services, directActor(local, tenantId, user));
+    log.info({ user, tenant: tenantId }, "engram mcp: using the local store directly");
   }
 
   const store = local;

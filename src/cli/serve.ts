@@ -39,6 +39,19 @@ export async function runMigrate(): Promise<void> {
   );
 }
 
+/**
+ * `env` without the variables whose flag was given (`{ ENGRAM_URL: flags.url }`): the flag wins, so a bad value
+ * left in the variable is not an error.
+ */
+export function overriddenBy(
+  env: NodeJS.ProcessEnv,
+  flags: Record<string, string | undefined>,
+): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const [name, value] of Object.entries(flags)) if (value !== undefined) delete out[name];
+  return out;
+}
+
 export function loadConfigOrExit(env: NodeJS.ProcessEnv): ReturnType<typeof loadConfig> {
   try {
     return loadConfig(env);

@@ -12,7 +12,17 @@ const bool = z.union([
 ]);
 const url = z.string().url();
 
-/** Each leaf: its dotted config path, the env var that sets it, and its schema. Env wins over YAML. */
+/** One setting: the env var that sets it, its dotted YAML path (none: environment only), and its schema. */
+interface Field {
+  env: string;
+  yaml?: string;
+  schema: z.ZodType;
+}
+
+/**
+ * Every setting, parsed by loadConfig into `Raw` (typed from the schemas) and arranged by `assemble` into Config,
+ * whose type is what assemble returns. Env wins over YAML.
+ */
 const fields = {
   port: { env: "ENGRAM_PORT", yaml: "server.port", schema: port.default(8765) },
   host: { env: "ENGRAM_HOST", yaml: "server.host", schema: z.string().min(1).default("127.0.0.1") },
@@ -174,68 +184,30 @@ const fields = {
     yaml: "search.semantic_weight",
     schema: z.coerce.number().min(0).max(100).default(1),
   },
-} as const;
+  // For the commands that talk to a running server (engram mcp, the admin commands); their flags win over these.
+  clientUrl: {
+    env: "ENGRAM_URL",
+    schema: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+  },
+  clientApiKey: { env: "ENGRAM_API_KEY", schema: z.string().optional() },
+  clientUserId: { env: "ENGRAM_USER_ID", schema: z.string().optional() },
+} as const satisfies Record<string, Field>;
 
 type Fields = typeof fields;
 type Raw = { [K in keyof Fields]: z.output<Fields[K]["schema"]> };
 
-export interface EmbeddingsConfig {
-  /** "builtin": the bundled USE-lite model in a worker thread; "openai": any OpenAI-compatible /v1/embeddings endpoint. */
-  provider: "builtin" | "openai";
-  url?: string;
-  model?: string;
-  apiKey?: string;
-  dimensions?: number;
-  batchSize: number;
-  cacheSize: number;
-}
-
-export interface LlmConfig {
-  url: string;
-  model: string;
-  apiKey?: string;
-  timeoutMs: number;
-}
-
-export interface SearchConfig {
-  efSearch: number;
-  /** PostgreSQL text search configuration for the keyword side. */
-  language: string;
-  fusion: "rrf" | "linear";
-  keywordRanker: "bm25" | "ts_rank_cd";
-  keywordWeight: number;
-  semanticWeight: number;
-  /** Reranking of the fused top candidates: off (default), a rerank endpoint, or the configured LLM. */
-  rerank: {
-    mode: "off" | "endpoint" | "llm";
-    url?: string;
-    model?: string;
-    apiKey?: string;
-    candidates: number;
-  };
-}
-
+/** Which store: the embedded PGlite store in a directory, or PostgreSQL. Declared, as assemble picks one shape. */
 export type DatabaseConfig =
   | { kind: "pglite"; dataDir: string }
   | { kind: "postgres"; url: string; poolSize: number };
 
-export interface Config {
-  port: number;
-  host: string;
-  /** Names /mcp accepts in Host and Origin besides loopback and `host` ("name" or "name:port"; "*" = any). */
-  allowedHosts?: string[];
-  database: DatabaseConfig;
-  adminKey?: string;
-  authMode: "keys" | "local_open";
-  logLevel: Raw["logLevel"];
-  limits: { bodyBytes: number; textChars: number };
-  embeddings: EmbeddingsConfig;
-  llm?: LlmConfig;
-  sessionTimeoutSeconds: number;
-  search: SearchConfig;
-  /** The YAML file that was read, if any. */
-  configFile?: string;
-}
+/** The parsed configuration: what `assemble` builds, so a setting is added there and in `fields`, never twice. */
+export type Config = ReturnType<typeof assemble>;
+export type EmbeddingsConfig = Config["embeddings"];
+export type LlmConfig = NonNullable<Config["llm"]>;
+export type SearchConfig = Config["search"];
+/** For the commands that reach a running server: ENGRAM_URL, ENGRAM_API_KEY, ENGRAM_USER_ID. */
+export type ClientConfig = Config["client"];
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -299,11 +271,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const { file, doc } = readYaml(env, cwd);
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const [key, field] of Object.entries(fields)) {
+  for (const [key, field] of Object.entries(fields as Record<string, Field>)) {
     const fromEnv = env[field.env];
     const useEnv = fromEnv !== undefined && fromEnv !== "";
-    const input = useEnv ? fromEnv : interpolate(getPath(doc, field.yaml), field.yaml, env);
-    const parsed = (field.schema as z.ZodType).safeParse(input);
+    const input = useEnv
+      ? fromEnv
+      : field.yaml === undefined
+        ? undefined
+        : interpolate(getPath(doc, field.yaml), field.yaml, env);
+    const parsed = field.schema.safeParse(input);
     if (parsed.success) {
       raw[key] = parsed.data;
     } else {
@@ -319,7 +295,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   return assemble(raw as Raw, file, cwd);
 }
 
-function assemble(r: Raw, configFile: string | undefined, cwd: string): Config {
+// No return type: Config is inferred from this (JSDoc on its properties carries over to Config's).
+function assemble(r: Raw, configFile: string | undefined, cwd: string) {
   const wantsPostgres = r.provider === "postgresql" || r.provider === "postgres";
   if (wantsPostgres && !r.databaseUrl) {
     throw new ConfigError(
@@ -346,8 +323,9 @@ function assemble(r: Raw, configFile: string | undefined, cwd: string): Config {
   if (r.llmUrl && !r.llmModel)
     throw new ConfigError("ENGRAM_LLM_MODEL (llm.model) is required when ENGRAM_LLM_URL is set");
 
-  const embeddings: EmbeddingsConfig = {
-    provider: r.embeddingsUrl ? "openai" : "builtin",
+  const embeddings = {
+    /** "builtin": the bundled USE-lite model in a worker thread; "openai": any OpenAI-compatible /v1/embeddings endpoint. */
+    provider: r.embeddingsUrl ? ("openai" as const) : ("builtin" as const),
     batchSize: r.embeddingsBatchSize,
     cacheSize: r.embeddingsCacheSize,
     ...(r.embeddingsUrl ? { url: r.embeddingsUrl } : {}),
@@ -365,7 +343,12 @@ function assemble(r: Raw, configFile: string | undefined, cwd: string): Config {
   return {
     port: r.port,
     host: r.host,
-    ...(r.allowedHosts && r.allowedHosts.length > 0 ? { allowedHosts: r.allowedHosts } : {}),
+    ...(r.allowedHosts && r.allowedHosts.length > 0
+      ? {
+          /** Names /mcp accepts in Host and Origin besides loopback and `host` ("name" or "name:port"; "*" = any). */
+          allowedHosts: r.allowedHosts,
+        }
+      : {}),
     database,
     authMode: r.authMode,
     logLevel: r.logLevel,
@@ -374,11 +357,13 @@ function assemble(r: Raw, configFile: string | undefined, cwd: string): Config {
     sessionTimeoutSeconds: r.sessionTimeout,
     search: {
       efSearch: r.efSearch,
+      /** PostgreSQL text search configuration for the keyword side. */
       language: r.searchLanguage,
       fusion: r.searchFusion,
       keywordRanker: r.keywordRanker,
       keywordWeight: r.keywordWeight,
       semanticWeight: r.semanticWeight,
+      /** Reranking of the fused top candidates: off (default), a rerank endpoint, or the configured LLM. */
       rerank: {
         mode: r.rerank,
         candidates: r.rerankCandidates,
@@ -398,7 +383,18 @@ function assemble(r: Raw, configFile: string | undefined, cwd: string): Config {
           },
         }
       : {}),
-    ...(configFile ? { configFile } : {}),
+    /** Where `engram mcp` and the admin commands find a running server, and who they are there. */
+    client: {
+      ...(r.clientUrl ? { url: r.clientUrl } : {}),
+      ...(r.clientApiKey ? { apiKey: r.clientApiKey } : {}),
+      ...(r.clientUserId ? { userId: r.clientUserId } : {}),
+    },
+    ...(configFile
+      ? {
+          /** The YAML file that was read, if any. */
+          configFile,
+        }
+      : {}),
   };
 }
 
@@ -406,8 +402,7 @@ export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** The env vars this module reads, for `engram --help` and the docs. */
-export const CONFIG_KEYS: ReadonlyArray<{ env: string; yaml: string }> = Object.values(fields).map((f) => ({
-  env: f.env,
-  yaml: f.yaml,
-}));
+/** The env vars this module reads and their YAML keys (none for the client settings), for the docs. */
+export const CONFIG_KEYS: ReadonlyArray<{ env: string; yaml?: string }> = Object.values(
+  fields as Record<string, Field>,
+).map((f) => ({ env: f.env, ...(f.yaml === undefined ? {} : { yaml: f.yaml }) }));
