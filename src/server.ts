@@ -38,7 +38,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const t0 = performance.now();
   const runtime = await createRuntime(config, log);
   const { services } = runtime;
-  const bootstrapKey = await bootstrapAdmin(services.identity, config);
+  const bootstrapKey = await bootstrapAdmin(services.identity, config, log);
 
   const server = serve({ fetch: runtime.app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@ import type { Db } from "./db/db.js";
 import { openDb } from "./db/open.js";
 import { createEmbedder } from "./embeddings/create-embedder.js";
 import type { Embedder } from "./embeddings/embedder.js";
+import { adminKeyWeakness } from "./identity/keys.js";
 import { IdentityService } from "./identity/service.js";
 import { createLlmClient, type LlmClient } from "./llm/client.js";
 import { createEndpointReranker, createLlmReranker, type Reranker } from "./memories/rerank.js";
@@ -114,9 +115,21 @@ function createReranker(config: Config, llm: LlmClient | undefined): Reranker | 
 }
 
 /** First start on an empty store creates an admin key and prints it once; ENGRAM_ADMIN_KEY replaces that. */
-export async function bootstrapAdmin(identity: IdentityService, config: Config): Promise<string | undefined> {
+export async function bootstrapAdmin(
+  identity: IdentityService,
+  config: Config,
+  log?: Logger,
+): Promise<string | undefined> {
   if (config.adminKey) {
-    await identity.ensureAdminKey(config.adminKey);
+    const weakness = adminKeyWeakness(config.adminKey);
+    if (weakness) log?.warn(weakness);
+    const { revoked } = await identity.ensureAdminKey(config.adminKey);
+    for (const key of revoked) {
+      log?.warn(
+        { key_id: key.id, prefix: key.prefix },
+        "ENGRAM_ADMIN_KEY changed: the previous one is revoked and no longer works",
+      );
+    }
     return undefined;
   }
   if (await identity.hasActiveAdminKey()) return undefined;

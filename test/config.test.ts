@@ -247,7 +247,11 @@ describe("bad values throw a ConfigError naming the env var or YAML key", () => 
       yaml: "embeddings:\n  url: http://127.0.0.1:11434/v1\n",
       names: ["ENGRAM_EMBEDDINGS_MODEL", "embeddings.model"],
     },
-    { name: "short admin key", env: { ENGRAM_ADMIN_KEY: "short" }, names: ["ENGRAM_ADMIN_KEY", "16"] },
+    {
+      name: "short admin key",
+      env: { ENGRAM_ADMIN_KEY: "a".repeat(31) },
+      names: ["ENGRAM_ADMIN_KEY", "32"],
+    },
     {
       name: "rerank endpoint without a URL",
       env: { ENGRAM_RERANK: "endpoint" },

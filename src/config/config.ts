@@ -74,7 +74,11 @@ const fields = {
   adminKey: {
     env: "ENGRAM_ADMIN_KEY",
     yaml: "auth.admin_key",
-    schema: z.string().min(16, "must be at least 16 characters").optional(),
+    // As long as a generated key's secret; a weak-looking one is warned about at start-up (identity/keys.ts).
+    schema: z
+      .string()
+      .min(32, "must be at least 32 characters (generate one: openssl rand -base64 32)")
+      .optional(),
   },
   authMode: {
     env: "ENGRAM_AUTH_MODE",

@@ -2,7 +2,7 @@
 import type { Db, Queryable } from "../db/db.js";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
-import { generateKey, hashKey, type KeyKind, SCOPES, type Scope } from "./keys.js";
+import { ENV_KEY_PREFIX_CHARS, generateKey, hashKey, type KeyKind, SCOPES, type Scope } from "./keys.js";
 import type { ApiKey } from "./schemas.js";
 import { requireTenant } from "./tenant-store.js";
 import { requireUserRow } from "./user-store.js";
@@ -29,6 +29,8 @@ export interface KeyOptions {
   scopes?: Scope[] | undefined;
   expires_at?: string | undefined;
   app?: string | undefined;
+  /** Stored from ENGRAM_ADMIN_KEY (start-up only; a changed variable revokes it). */
+  fromEnv?: boolean;
 }
 
 export interface CreatedKey {
@@ -71,7 +73,8 @@ export async function insertKey(
   const material = plaintext
     ? {
         plaintext,
-        prefix: plaintext.slice(0, Math.min(10, Math.floor(plaintext.length / 3))),
+        // A fixed 8 characters, whatever the length: enough to recognise it, never a length-dependent share of it.
+        prefix: plaintext.slice(0, ENV_KEY_PREFIX_CHARS),
         hash: hashKey(plaintext),
       }
     : generated;
@@ -81,8 +84,8 @@ export async function insertKey(
   }
   const id = newId("key");
   await q.query(
-    `INSERT INTO api_keys (id, kind, tenant_id, user_id, name, prefix, hash, scopes, expires_at, app)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10)`,
+    `INSERT INTO api_keys (id, kind, tenant_id, user_id, name, prefix, hash, scopes, expires_at, app, from_env)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $11)`,
     [
       id,
       kind,
@@ -94,6 +97,7 @@ export async function insertKey(
       opts.scopes ?? [...SCOPES],
       expires,
       opts.app ?? null,
+      opts.fromEnv === true,
     ],
   );
   const rows = await q.query<KeyRow>(`${KEY_SELECT} WHERE k.id = $1`, [id]);
@@ -174,11 +178,33 @@ export async function hasActiveAdminKey(q: Queryable): Promise<boolean> {
 }
 
 /** Makes sure a configured admin key (ENGRAM_ADMIN_KEY) works; a no-op when it is already stored. */
-export async function ensureAdminKey(q: Queryable, plaintext: string): Promise<boolean> {
-  const rows = await q.query("SELECT 1 FROM api_keys WHERE hash = $1", [hashKey(plaintext)]);
-  if (rows.length > 0) return false;
-  await insertKey(q, "admin", null, null, { name: "ENGRAM_ADMIN_KEY" }, plaintext);
-  return true;
+/** What start-up did with ENGRAM_ADMIN_KEY: whether it stored it, and which earlier env-provided keys it revoked. */
+export interface EnvAdminKeyOutcome {
+  created: boolean;
+  revoked: Array<{ id: string; prefix: string }>;
+}
+
+/**
+ * Stores ENGRAM_ADMIN_KEY (if new) and revokes every other key an earlier ENGRAM_ADMIN_KEY stored, in one
+ * transaction: changing the variable and restarting is how an operator rotates it, so the old one must stop working.
+ * A key already stored (even revoked through the API) is left as it is.
+ */
+export async function ensureAdminKey(db: Db, plaintext: string): Promise<EnvAdminKeyOutcome> {
+  return db.transaction(async (tx) => {
+    const hash = hashKey(plaintext);
+    // Two servers starting at once with the same new key must not both insert it.
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('engram:env-admin-key'))");
+    const rows = await tx.query("SELECT 1 FROM api_keys WHERE hash = $1", [hash]);
+    const created = rows.length === 0;
+    if (created)
+      await insertKey(tx, "admin", null, null, { name: "ENGRAM_ADMIN_KEY", fromEnv: true }, plaintext);
+    const revoked = await tx.query<{ id: string; prefix: string }>(
+      `UPDATE api_keys SET revoked_at = now()
+       WHERE from_env AND revoked_at IS NULL AND hash <> $1 RETURNING id, prefix`,
+      [hash],
+    );
+    return { created, revoked };
+  });
 }
 
 export async function findKeyByHash(q: Queryable, hash: string): Promise<KeyRow | undefined> {

@@ -51,6 +51,38 @@ export function kindOfKey(plaintext: string): KeyKind | undefined {
   return m ? (m[1] as KeyKind) : undefined;
 }
 
+/** How much of an ENGRAM_ADMIN_KEY is stored in clear, to tell it apart in a list of keys. */
+export const ENV_KEY_PREFIX_CHARS = 8;
+
+/**
+ * Why an ENGRAM_ADMIN_KEY looks guessable, or undefined. A key of the form `engram keys` generates passes; any other
+ * is accepted (operators bring their own secrets) but warned about when it repeats itself (few distinct characters,
+ * or the same three-character runs again and again) or when its length and alphabet (hex, letters, digits, symbols)
+ * allow fewer than 128 bits even if every character were random.
+ */
+export function adminKeyWeakness(plaintext: string): string | undefined {
+  if (kindOfKey(plaintext) === "admin") return undefined;
+  const advice = "generate one with: openssl rand -base64 32";
+  const trigrams = new Set<string>();
+  for (let i = 0; i + 3 <= plaintext.length; i++) trigrams.add(plaintext.slice(i, i + 3));
+  if (new Set(plaintext).size < 8 || trigrams.size < 0.6 * (plaintext.length - 2)) {
+    return `ENGRAM_ADMIN_KEY looks guessable (it repeats itself); ${advice}`;
+  }
+  let alphabet = 0;
+  if (/^[0-9a-f]+$/i.test(plaintext)) alphabet = 16;
+  else {
+    if (/[a-z]/.test(plaintext)) alphabet += 26;
+    if (/[A-Z]/.test(plaintext)) alphabet += 26;
+    if (/[0-9]/.test(plaintext)) alphabet += 10;
+    if (/[^0-9A-Za-z]/.test(plaintext)) alphabet += 33;
+  }
+  const bits = plaintext.length * Math.log2(alphabet);
+  if (bits < 128) {
+    return `ENGRAM_ADMIN_KEY looks guessable (at most ${Math.floor(bits)} bits for its length and characters); ${advice}`;
+  }
+  return undefined;
+}
+
 export function prefixOf(plaintext: string): string {
   const kind = kindOfKey(plaintext) ?? "user";
   return plaintext.slice(0, `ek_${kind}_`.length + 6);

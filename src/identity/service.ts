@@ -125,7 +125,7 @@ export class IdentityService {
   }
 
   /** Makes sure a configured admin key (ENGRAM_ADMIN_KEY) works; a no-op when it is already stored. */
-  ensureAdminKey(plaintext: string): Promise<boolean> {
+  ensureAdminKey(plaintext: string): Promise<keyStore.EnvAdminKeyOutcome> {
     return keyStore.ensureAdminKey(this.db, plaintext);
   }
 
