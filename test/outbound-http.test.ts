@@ -99,19 +99,22 @@ async function outboundError(p: Promise<unknown>): Promise<OutboundError> {
   return e;
 }
 
+/** For calls that must not time out: a loaded CI machine took over 1 s to answer a loopback request once. */
+const AMPLE = 30_000;
+
 describe("requestJson", () => {
   it("sends JSON with the bearer key and returns the parsed answer; GET has no body; 204 is undefined", async () => {
-    const out = await requestJson(`${base}/echo`, { json: { a: 1 }, bearer: SECRET, timeoutMs: 1000 });
+    const out = await requestJson(`${base}/echo`, { json: { a: 1 }, bearer: SECRET, timeoutMs: AMPLE });
     expect(out).toEqual({ method: "POST", body: { a: 1 } });
     expect(hits[0]?.headers).toMatchObject({
       authorization: `Bearer ${SECRET}`,
       "content-type": "application/json",
       accept: "application/json",
     });
-    expect(await requestJson(`${base}/echo`, { timeoutMs: 1000 })).toEqual({ method: "GET", body: null });
+    expect(await requestJson(`${base}/echo`, { timeoutMs: AMPLE })).toEqual({ method: "GET", body: null });
     expect(hits[1]?.headers["content-type"]).toBeUndefined();
     expect(hits[1]?.headers.authorization).toBeUndefined();
-    expect(await requestJson(`${base}/empty`, { method: "DELETE", timeoutMs: 1000 })).toBeUndefined();
+    expect(await requestJson(`${base}/empty`, { method: "DELETE", timeoutMs: AMPLE })).toBeUndefined();
   });
 
   it("times out: a clear reason without the host; the URL only in the message for the log", async () => {
@@ -141,7 +144,7 @@ describe("requestJson", () => {
 
   it("a non-2xx answer with a JSON error body: status and parsed body for the caller's code, detail for the log", async () => {
     const e = await outboundError(
-      requestJson(`${base}/error-json`, { json: {}, bearer: SECRET, timeoutMs: 1000 }),
+      requestJson(`${base}/error-json`, { json: {}, bearer: SECRET, timeoutMs: AMPLE }),
     );
     expect(e.failure).toBe("status");
     expect(e.status).toBe(500);
@@ -157,7 +160,7 @@ describe("requestJson", () => {
   });
 
   it("a 2xx answer that is not JSON is bad_body", async () => {
-    const e = await outboundError(requestJson(`${base}/html`, { timeoutMs: 1000 }));
+    const e = await outboundError(requestJson(`${base}/html`, { timeoutMs: AMPLE }));
     expect(e.failure).toBe("bad_body");
     expect(e.reason).toBe("returned invalid JSON");
     expect(e.message).toContain(UPSTREAM_DETAIL);
@@ -170,7 +173,7 @@ describe("requestJson", () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const e = await outboundError(
       requestJson(`http://127.0.0.1:${port}/x`, {
-        timeoutMs: 1000,
+        timeoutMs: AMPLE,
         retry: { attempts: 2, statuses: [], network: true, delayMs: 10 },
       }),
     );
@@ -178,7 +181,7 @@ describe("requestJson", () => {
     expect(e.reason).toBe("could not be reached (ECONNREFUSED)");
     expect(e.message).toContain(`127.0.0.1:${port}`);
     // No code: the cause's message, when it does not name the host.
-    const bad = await outboundError(requestJson("http://127.0.0.1:1/x", { timeoutMs: 1000 }));
+    const bad = await outboundError(requestJson("http://127.0.0.1:1/x", { timeoutMs: AMPLE }));
     expect(bad.reason).toBe("could not be reached (bad port)");
   });
 });
@@ -188,7 +191,7 @@ describe("retries", () => {
 
   it("retries the listed statuses until an answer succeeds", async () => {
     flakyFailures = 2;
-    expect(await requestJson(`${base}/flaky`, { json: { n: 1 }, timeoutMs: 1000, retry: policy })).toEqual({
+    expect(await requestJson(`${base}/flaky`, { json: { n: 1 }, timeoutMs: AMPLE, retry: policy })).toEqual({
       ok: true,
     });
     expect(hits).toHaveLength(3);
@@ -197,16 +200,16 @@ describe("retries", () => {
   });
 
   it("gives up after `attempts` and reports the last status", async () => {
-    const e = await outboundError(requestJson(`${base}/always-503`, { timeoutMs: 1000, retry: policy }));
+    const e = await outboundError(requestJson(`${base}/always-503`, { timeoutMs: AMPLE, retry: policy }));
     expect(e.status).toBe(503);
     expect(hits).toHaveLength(3);
   });
 
   it("does not retry other statuses, nor without a policy", async () => {
-    await outboundError(requestJson(`${base}/teapot`, { timeoutMs: 1000, retry: policy }));
+    await outboundError(requestJson(`${base}/teapot`, { timeoutMs: AMPLE, retry: policy }));
     expect(hits).toHaveLength(1);
     flakyFailures = 1;
-    expect((await outboundError(requestJson(`${base}/flaky`, { timeoutMs: 1000 }))).status).toBe(503);
+    expect((await outboundError(requestJson(`${base}/flaky`, { timeoutMs: AMPLE }))).status).toBe(503);
     expect(hits).toHaveLength(2);
   });
 
@@ -216,7 +219,7 @@ describe("retries", () => {
     const slowPolicy = { attempts: 5, statuses: [503], delayMs: 5000, maxDelayMs: 5000 };
     const t0 = performance.now();
     const e = await outboundError(
-      requestJson(`${base}/always-503`, { timeoutMs: 1000, retry: slowPolicy, signal: ctl.signal }),
+      requestJson(`${base}/always-503`, { timeoutMs: AMPLE, retry: slowPolicy, signal: ctl.signal }),
     );
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(e.failure).toBe("aborted");
