@@ -1,9 +1,9 @@
 /** Embedded driver: PGlite (PostgreSQL in WASM) with pgvector, on a locked data dir, with fsync on. */
 
-import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import type { Logger } from "pino";
+import { prepareDataDir } from "./data-dir.js";
 import { type Db, DbError, type Queryable, userScopePreamble } from "./db.js";
 import { DataDirLock } from "./lockfile.js";
 
@@ -79,7 +79,7 @@ export class PgliteDb implements Db {
   static async open(dataDir: string | undefined, log?: Logger): Promise<PgliteDb> {
     let lock: DataDirLock | undefined;
     if (dataDir) {
-      mkdirSync(dataDir, { recursive: true });
+      prepareDataDir(dataDir);
       lock = await DataDirLock.acquire(dataDir);
     }
     try {
