@@ -11,11 +11,11 @@ import { uniqueNotes } from "./lib/text.js";
 const texts = uniqueNotes();
 
 async function singleLatency(e: Embedder, samples: number) {
-  for (const t of texts(3)) await e.embedQuery(t); // warm-up
+  for (const t of texts(3)) await e.embedQuery(t, { scope: "bench" }); // warm-up
   const times: number[] = [];
   for (const t of texts(samples)) {
     const start = performance.now();
-    await e.embedQuery(t);
+    await e.embedQuery(t, { scope: "bench" });
     times.push(performance.now() - start);
   }
   const s = summarize(times);
@@ -29,10 +29,10 @@ async function singleLatency(e: Embedder, samples: number) {
 
 /** Sequential embed() calls of `size` texts each: one worker call per embed(). */
 async function batchThroughput(e: Embedder, size: number, total: number) {
-  await e.embed(texts(size)); // warm-up at this shape
+  await e.embed(texts(size), { scope: "bench" }); // warm-up at this shape
   const calls = Math.ceil(total / size);
   const start = performance.now();
-  for (let i = 0; i < calls; i++) await e.embed(texts(size));
+  for (let i = 0; i < calls; i++) await e.embed(texts(size), { scope: "bench" });
   const seconds = (performance.now() - start) / 1000;
   return {
     batchSize: size,
@@ -49,7 +49,7 @@ async function concurrentQueries(e: Embedder, concurrency: number, rounds: numbe
   for (let r = 0; r < rounds; r++) {
     const batch = texts(concurrency);
     const start = performance.now();
-    await Promise.all(batch.map((t) => e.embedQuery(t)));
+    await Promise.all(batch.map((t) => e.embedQuery(t, { scope: "bench" })));
     walls.push(performance.now() - start);
   }
   const after = e.stats();

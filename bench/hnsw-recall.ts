@@ -56,7 +56,9 @@ async function embedCached(e: Embedder, texts: string[], query: boolean): Promis
   const out: Float32Array[] = [];
   for (let i = 0; i < texts.length; i += 64) {
     const chunk = texts.slice(i, i + 64);
-    const vs = query ? await Promise.all(chunk.map((t) => e.embedQuery(t))) : await e.embed(chunk);
+    const vs = query
+      ? await Promise.all(chunk.map((t) => e.embedQuery(t, { scope: "bench" })))
+      : await e.embed(chunk, { scope: "bench" });
     for (const v of vs) out.push(Float32Array.from(v));
     process.stderr.write(`\rembedding ${out.length}/${texts.length}`);
   }

@@ -112,15 +112,29 @@ export function validation(field: string, message: string): AppError {
 }
 
 /**
+ * SQLSTATEs that mean "the database refused a value it was given", not "the database failed". The schemas refuse
+ * these values first (src/validation.ts); this is the last line of defence for a value they let through.
+ */
+const INVALID_VALUE_STATES = new Set([
+  "22P02", // invalid_text_representation: a value it could not parse
+  "22021", // character_not_in_repertoire: a NUL in text
+  "22P05", // untranslatable_character: \u0000 in jsonb
+  "22007", // invalid_datetime_format
+  "22008", // datetime_field_overflow: year 0000, month 13
+  "22009", // invalid_time_zone_displacement_value: an offset beyond ±15:59
+  "54001", // statement_too_complex: a value nested too deep
+]);
+
+/**
  * Classifies anything a service threw into the stable codes, for every face: AppErrors pass through, a value the
- * database could not parse is a validation error, anything else is internal_error (the original is the `cause`,
- * for the log; the message says nothing more). src/http/errors.ts adds what only HTTP can throw.
+ * database refused is a validation error, anything else is internal_error (the original is the `cause`, for the
+ * log). Neither message repeats the database's, which may quote the value. src/http/errors.ts adds what only HTTP
+ * can throw.
  */
 export function asAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof DbError && err.code === "22P02") {
-    // invalid_text_representation: a value the database could not parse, e.g. a malformed timestamp.
-    return new AppError("validation_error", "a value could not be parsed", { cause: err });
+  if (err instanceof DbError && err.code !== undefined && INVALID_VALUE_STATES.has(err.code)) {
+    return new AppError("validation_error", "a value could not be stored or compared", { cause: err });
   }
   return new AppError("internal_error", "internal error", { cause: err });
 }

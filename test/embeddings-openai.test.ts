@@ -9,6 +9,8 @@ import { normalize } from "../src/embeddings/vector.js";
 import { AppError } from "../src/errors.js";
 
 const API_KEY = "sk-test-secret-123";
+/** On whose behalf the tests embed when whose it is does not matter: one user. */
+const SCOPE = { scope: "usr_tests" };
 
 interface Received {
   method: string;
@@ -158,7 +160,7 @@ describe("OpenAI-compatible embedder", () => {
   it("accepts a bare host URL and sends no Authorization header without a key", async () => {
     const e = await createOpenAIEmbedder({ ...config({ url: base, dimensions: 4 }), apiKey: undefined });
     try {
-      const [v] = await e.embed(["hello"]);
+      const [v] = await e.embed(["hello"], SCOPE);
       expect(v).toHaveLength(4);
       expect(received[0]?.url).toBe("/v1/embeddings");
       expect(received[0]?.headers.authorization).toBeUndefined();
@@ -173,7 +175,7 @@ describe("OpenAI-compatible embedder", () => {
       expect(received).toHaveLength(0);
       expect(e.dimensions).toBe(4);
       expect(e.model).toBe("openai:test-model:4");
-      await e.embed(["x"]);
+      await e.embed(["x"], SCOPE);
       expect(received[0]?.body).toEqual({ model: "test-model", input: ["x"], dimensions: 4 });
     } finally {
       await e.close();
@@ -184,7 +186,7 @@ describe("OpenAI-compatible embedder", () => {
     const e = await createOpenAIEmbedder(config({ dimensions: 5 }));
     try {
       const texts = ["a", "b", "c", "d", "e", "f", "g"];
-      const vectors = await e.embed(texts);
+      const vectors = await e.embed(texts, SCOPE);
       expect(received.map((r) => r.body.input)).toEqual([["a", "b", "c"], ["d", "e", "f"], ["g"]]);
       expect(vectors).toEqual(texts.map((t) => normalize(fakeVector(t, 5))));
       expect(e.stats()).toMatchObject({ texts: 7, batches: 3 });
@@ -197,10 +199,10 @@ describe("OpenAI-compatible embedder", () => {
     const e = await createOpenAIEmbedder(config({ dimensions: 4 }));
     try {
       const [first, second] = await Promise.all([
-        e.embedQuery("where do I live?"),
-        e.embedQuery("where do I live?"),
+        e.embedQuery("where do I live?", SCOPE),
+        e.embedQuery("where do I live?", SCOPE),
       ]);
-      const third = await e.embedQuery("where do I live?");
+      const third = await e.embedQuery("where do I live?", SCOPE);
       expect(first).toEqual(normalize(fakeVector("where do I live?", 4)));
       expect(second).toEqual(first);
       expect(third).toEqual(first);
@@ -211,9 +213,31 @@ describe("OpenAI-compatible embedder", () => {
     }
   });
 
+  it("keys the query cache by scope: another user's same query is a request of its own", async () => {
+    const e = await createOpenAIEmbedder(config({ dimensions: 4 }));
+    try {
+      // At once (in-flight sharing) and afterwards (the LRU): neither crosses from one user to another.
+      const [a, b] = await Promise.all([
+        e.embedQuery("where do I live?", { scope: "usr_a" }),
+        e.embedQuery("where do I live?", { scope: "usr_b" }),
+      ]);
+      expect(b).toEqual(a);
+      await e.embedQuery("what do I eat?", { scope: "usr_a" });
+      await e.embedQuery("what do I eat?", { scope: "usr_b" });
+      expect(received).toHaveLength(4);
+      expect(e.stats()).toMatchObject({ cacheHits: 0, cacheMisses: 4 });
+      await e.embedQuery("what do I eat?", { scope: "usr_b" });
+      expect(received).toHaveLength(4);
+      expect(e.stats()).toMatchObject({ cacheHits: 1, cacheMisses: 4 });
+      await expect(e.embedQuery("x", undefined as unknown as { scope: string })).rejects.toThrow(/scope/);
+    } finally {
+      await e.close();
+    }
+  });
+
   it("turns an HTTP 500 into embeddings_unavailable; URL and body only in the logged cause, never the key", async () => {
     const e = await createOpenAIEmbedder(config({ url: `${base}/fail500/v1`, dimensions: 4 }));
-    const err = await expectUnavailable(e.embed(["x"]), /HTTP 500/);
+    const err = await expectUnavailable(e.embed(["x"], SCOPE), /HTTP 500/);
     expect(err.message).not.toContain("internal failure");
     const logged = (err.cause as Error).message;
     expect(logged).toMatch(/fail500\/v1\/embeddings.*HTTP 500.*internal failure/);
@@ -230,18 +254,18 @@ describe("OpenAI-compatible embedder", () => {
     const e = await createOpenAIEmbedder(config({ url: `${base}/slow/v1`, dimensions: 4 }), {
       timeoutMs: 200,
     });
-    const err = await expectUnavailable(e.embedQuery("x"), /timed out after 200 ms/);
+    const err = await expectUnavailable(e.embedQuery("x", SCOPE), /timed out after 200 ms/);
     expect((err.cause as Error).message).toMatch(/slow\/v1\/embeddings.*timed out after 200 ms/);
     await e.close();
   });
 
   it("rejects malformed JSON and malformed payloads", async () => {
     const bad = await createOpenAIEmbedder(config({ url: `${base}/badjson/v1`, dimensions: 4 }));
-    await expectUnavailable(bad.embed(["x"]), /invalid JSON/);
+    await expectUnavailable(bad.embed(["x"], SCOPE), /invalid JSON/);
     const short = await createOpenAIEmbedder(config({ url: `${base}/wrongcount/v1`, dimensions: 4 }));
-    await expectUnavailable(short.embed(["x", "y"]), /returned 1 embeddings for 2 inputs/);
+    await expectUnavailable(short.embed(["x", "y"], SCOPE), /returned 1 embeddings for 2 inputs/);
     const dims = await createOpenAIEmbedder(config({ url: `${base}/ignoredims/v1`, dimensions: 4 }));
-    await expectUnavailable(dims.embed(["x"]), /6-dimensional vectors; expected 4/);
+    await expectUnavailable(dims.embed(["x"], SCOPE), /6-dimensional vectors; expected 4/);
     await Promise.all([bad.close(), short.close(), dims.close()]);
   });
 
@@ -251,15 +275,15 @@ describe("OpenAI-compatible embedder", () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const e = await createOpenAIEmbedder(config({ url: `http://127.0.0.1:${port}/v1`, dimensions: 4 }));
-    await expectUnavailable(e.embed(["x"]), /ECONNREFUSED/);
+    await expectUnavailable(e.embed(["x"], SCOPE), /ECONNREFUSED/);
     await e.close();
   });
 
   it("rejects calls after close()", async () => {
     const e = await createOpenAIEmbedder(config({ dimensions: 4 }));
     await e.close();
-    await expectUnavailable(e.embedQuery("x"), /closed/);
-    await expectUnavailable(e.embed(["x"]), /closed/);
+    await expectUnavailable(e.embedQuery("x", SCOPE), /closed/);
+    await expectUnavailable(e.embed(["x"], SCOPE), /closed/);
   });
 
   it("requires url and model", async () => {

@@ -1,4 +1,7 @@
-/** Per-user apps: every memory records the app that wrote it; a paused app can neither write nor read. */
+/**
+ * Per-user apps: every memory records the app that wrote it; a paused app can neither write nor read, and a key
+ * bound to a paused app can do nothing for that user. A bound key manages only its own app and pauses nothing.
+ */
 import type { Db, Queryable } from "../db/db.js";
 import { isUniqueViolation } from "../db/db.js";
 import { AppError } from "../errors.js";
@@ -54,20 +57,66 @@ export async function ensureActiveApp(tx: Queryable, actor: Actor, name: string)
   );
 }
 
-/** Refuses a read made as a paused app (a key bound to it, or a request naming it); creates nothing. */
+/**
+ * Refuses a read that names a paused app (`app` in a list, `filters.app` in a search); creates nothing. The app a
+ * key is bound to is not checked here: IdentityService.resolveActor refused a paused one before any service ran.
+ */
 export async function checkAppReadable(
   tx: Queryable,
   actor: Actor,
   requested: string | undefined,
 ): Promise<void> {
-  const name = actor.principal.app ?? requested;
-  if (!name) return;
+  if (!requested) return;
   const rows = await tx.query<{ is_active: boolean }>(
+    "SELECT is_active FROM apps WHERE user_id = $1 AND name = $2",
+    [actor.userPk, requested],
+  );
+  if (rows[0] && !rows[0].is_active)
+    throw new AppError("app_paused", `app '${requested}' is paused`, { field: "app" });
+}
+
+/**
+ * The bound-app check of every user-scoped request (REST, OpenMemory, MCP, chat): a key bound to an app that is
+ * paused for the acting user does nothing for that user. Called once, by IdentityService.resolveActor, right after
+ * the acting user is known: one indexed lookup per request, made as the owner like the rest of actor resolution
+ * (docs/architecture.md, Isolation), and keyed by the acting user. An app the user does not have yet is active:
+ * it is created by the key's first write.
+ */
+export async function requireBoundAppActive(q: Queryable, actor: Actor): Promise<void> {
+  const name = actor.principal.app;
+  if (!name) return;
+  const rows = await q.query<{ is_active: boolean }>(
     "SELECT is_active FROM apps WHERE user_id = $1 AND name = $2",
     [actor.userPk, name],
   );
-  if (rows[0] && !rows[0].is_active)
-    throw new AppError("app_paused", `app '${name}' is paused`, { field: "app" });
+  if (rows[0] && !rows[0].is_active) {
+    throw new AppError(
+      "app_paused",
+      `this key is bound to app '${name}', which is paused; a key not bound to an app can resume it (PATCH /v1/apps/${name})`,
+    );
+  }
+}
+
+/** A bound key manages nothing but its own app: refuses `what` unless it is about that app (or the key is unbound). */
+function requireOwnApp(actor: Actor, name: string, what: string): void {
+  const bound = actor.principal.app;
+  if (bound && bound !== name) {
+    throw new AppError("forbidden", `this key is bound to app '${bound}': it cannot ${what} app '${name}'`);
+  }
+}
+
+/** The memory's own app, if the memory exists and that app is paused. */
+export async function pausedAppOfMemory(
+  tx: Queryable,
+  userPk: string,
+  memoryId: string,
+): Promise<string | undefined> {
+  const rows = await tx.query<{ app: string }>(
+    `SELECT m.app FROM memories m JOIN apps a ON a.user_id = m.user_id AND a.name = m.app
+     WHERE m.id = $1 AND m.user_id = $2 AND NOT a.is_active`,
+    [memoryId, userPk],
+  );
+  return rows[0]?.app;
 }
 
 /** SQL condition hiding memories of the user's paused apps from lists and searches. */
@@ -77,19 +126,24 @@ export const NOT_IN_PAUSED_APP = `NOT EXISTS (SELECT 1 FROM apps pa
 export class AppService {
   constructor(private readonly db: Db) {}
 
+  /** Every app of the acting user; for a key bound to an app, that app only (created if the user lacks it). */
   async list(actor: Actor): Promise<App[]> {
+    const bound = actor.principal.app ?? null;
     return this.db.withUser(actor.userPk, async (tx) => {
-      await ensureActiveApp(tx, actor, "default").catch((err) => {
+      await ensureActiveApp(tx, actor, bound ?? "default").catch((err) => {
         if (!(err instanceof AppError)) throw err; // a paused default app is still listed
       });
-      const rows = await tx.query<AppRow>(`${APP_SELECT} WHERE a.user_id = $1 ORDER BY a.name`, [
-        actor.userPk,
-      ]);
+      const rows = await tx.query<AppRow>(
+        `${APP_SELECT} WHERE a.user_id = $1 AND ($2::text IS NULL OR a.name = $2) ORDER BY a.name`,
+        [actor.userPk, bound],
+      );
       return rows.map(toApp);
     });
   }
 
+  /** A key bound to an app may create only that app. */
   async create(actor: Actor, input: { name: string; description?: string | undefined }): Promise<App> {
+    requireOwnApp(actor, input.name, "create");
     return this.db.withUser(actor.userPk, async (tx) => {
       try {
         await tx.query(
@@ -109,13 +163,33 @@ export class AppService {
     });
   }
 
-  /** `idOrName`: the app's id (app_…) or its name. */
+  /**
+   * `idOrName`: the app's id (app_…) or its name. Pausing and resuming need a key not bound to an app: a bound key
+   * could otherwise resume the app it was paused by, or pause its neighbours. A bound key may change its own app's
+   * description.
+   */
   async update(
     actor: Actor,
     idOrName: string,
     patch: { is_active?: boolean | undefined; description?: string | null | undefined },
   ): Promise<App> {
+    const bound = actor.principal.app;
+    if (bound && patch.is_active !== undefined) {
+      throw new AppError(
+        "forbidden",
+        `is_active: this key is bound to app '${bound}' and cannot pause or resume apps; use a key that is not bound to an app`,
+        { field: "is_active" },
+      );
+    }
     return this.db.withUser(actor.userPk, async (tx) => {
+      if (bound) {
+        const target = await tx.query<{ name: string }>(
+          "SELECT name FROM apps WHERE user_id = $1 AND (id = $2 OR name = $2)",
+          [actor.userPk, idOrName],
+        );
+        if (!target[0]) throw new AppError("app_not_found", `app '${idOrName}' not found`);
+        requireOwnApp(actor, target[0].name, "change");
+      }
       const rows = await tx.query<{ id: string }>(
         `UPDATE apps SET
            is_active = coalesce($3, is_active),

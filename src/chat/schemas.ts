@@ -1,14 +1,12 @@
 /** Chat shapes: the request, the JSON result, and the server-sent events of a streamed reply. */
 import { z } from "@hono/zod-openapi";
 import { ExtractionResultSchema, MemorySchema, SearchResultSchema } from "../memories/schemas.js";
+import { noNul } from "../validation.js";
 
 export const ChatBody = z
   .object({
-    message: z.string().trim().min(1, "must not be empty"),
-    session_id: z
-      .string()
-      .min(1)
-      .max(64)
+    message: noNul(z.string().trim().min(1, "must not be empty")),
+    session_id: noNul(z.string().min(1).max(64))
       .optional()
       .openapi({ description: "Continue this session; without it a new one is opened" }),
     stream: z

@@ -1,11 +1,13 @@
 /** OpenMemory-compatible routes under /api/v1: thin adapters over the same services, so its curl commands work as written. */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { AppError } from "../errors.js";
 import { actorFor, authenticate } from "../http/auth.js";
-import type { App } from "../http/context.js";
+import type { App, AppEnv } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import { UserIdSchema } from "../identity/schemas.js";
 import { AddMemoryBody, type Memory, MemorySchema, SearchResultSchema } from "../memories/schemas.js";
+import { hasNul, NUL_MESSAGE, noNul } from "../validation.js";
 
 const tags = ["openmemory-compat"];
 
@@ -67,7 +69,8 @@ function registerLoginRoute(app: App): void {
         if (principal.kind === "admin") {
           return c.json({ success: true, user_id: null, name: "admin", message: "Login successful" }, 200);
         }
-        const actor = await identity.resolveActor(principal, undefined);
+        // It describes the key: a key bound to a paused app still logs in (its requests then answer 403 app_paused).
+        const actor = await identity.identifyActor(principal, undefined);
         const user = await identity.getUser(actor.tenantId, actor.userId);
         return c.json(
           {
@@ -126,7 +129,7 @@ function registerCollectionRoutes(app: App): void {
           query: z.object({
             page: z.coerce.number().int().min(1).default(1),
             size: z.coerce.number().int().min(1).max(100).default(50),
-            app: z.string().max(64).optional(),
+            app: noNul(z.string().max(64)).optional(),
             user_id: UserIdSchema.optional(),
           }),
         },
@@ -171,7 +174,7 @@ function registerSearchRoute(app: App): void {
       summary: "Search memories; the query may come as ?query= or in the body",
       request: {
         query: z.object({
-          query: z.string().optional(),
+          query: noNul(z.string()).optional(),
           limit: z.coerce.number().int().min(1).max(100).optional(),
         }),
       },
@@ -182,24 +185,10 @@ function registerSearchRoute(app: App): void {
     }),
     async (c) => {
       const q = c.req.valid("query");
-      let body: { query?: unknown; limit?: unknown } = {};
-      if (q.query === undefined) {
-        try {
-          body = (await c.req.json()) as typeof body;
-        } catch (err) {
-          // No body or not JSON (SyntaxError) is expected here: the query is then simply missing. Anything else
-          // (the body could not be read) gets the same answer, but the log says why.
-          if (!(err instanceof SyntaxError)) {
-            c.var.services.log.warn(
-              { req_id: c.var.requestId, err },
-              "openmemory search: could not read the request body",
-            );
-          }
-          body = {};
-        }
-      }
+      const body = q.query === undefined ? await readSearchBody(c) : {};
       const query = q.query ?? (typeof body.query === "string" ? body.query : undefined);
       if (!query?.trim()) throw new AppError("validation_error", "query: is required", { field: "query" });
+      if (hasNul(query)) throw new AppError("validation_error", `query: ${NUL_MESSAGE}`, { field: "query" });
       const limit = q.limit ?? (typeof body.limit === "number" ? body.limit : 10);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
         throw new AppError("validation_error", "limit: must be an integer from 1 to 100", { field: "limit" });
@@ -209,6 +198,38 @@ function registerSearchRoute(app: App): void {
       return c.json({ results: results.map(om) }, 200);
     },
   );
+}
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+/**
+ * The search's body when the query is not in the URL: a JSON object, or none (the query is then missing). A body
+ * without a Content-Type, or with curl's form type, is JSON already (jsonByDefault, src/http/app.ts).
+ */
+async function readSearchBody(c: Context<AppEnv>): Promise<{ query?: unknown; limit?: unknown }> {
+  if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) {
+    throw new AppError("unsupported_media_type", "body: must be JSON (Content-Type: application/json)", {
+      field: "body",
+    });
+  }
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch (err) {
+    // No body or not JSON (SyntaxError) is expected here: the query is then simply missing. Anything else
+    // (the body could not be read) gets the same answer, but the log says why.
+    if (!(err instanceof SyntaxError)) {
+      c.var.services.log.warn(
+        { req_id: c.var.requestId, err },
+        "openmemory search: could not read the request body",
+      );
+    }
+    return {};
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new AppError("validation_error", "body: must be a JSON object", { field: "body" });
+  }
+  return body;
 }
 
 /** /api/v1/memories/{id}: get and delete one memory. */

@@ -2,8 +2,8 @@
 import type { EmbeddingsConfig } from "../config/config.js";
 import { AppError, validation } from "../errors.js";
 import { Upstream } from "../outbound/http.js";
-import type { Embedder, EmbedderStats } from "./embedder.js";
-import { checkText, checkTexts } from "./input.js";
+import type { Embedder, EmbedderStats, EmbedScope } from "./embedder.js";
+import { checkScope, checkText, checkTexts } from "./input.js";
 import { QueryCache } from "./query-cache.js";
 import { normalize } from "./vector.js";
 
@@ -75,8 +75,10 @@ class OpenAIEmbedder implements Embedder {
     await this.request([PROBE_TEXT]);
   }
 
-  async embed(texts: string[]): Promise<number[][]> {
+  /** The scope is checked but not otherwise used: each call is its own requests, fairness is the server's. */
+  async embed(texts: string[], opts: EmbedScope): Promise<number[][]> {
     checkTexts(texts);
+    checkScope(opts);
     const out: number[][] = [];
     // Sequential batches: a bulk import should not open dozens of parallel requests to one server.
     for (let i = 0; i < texts.length; i += this.batchSize) {
@@ -85,10 +87,11 @@ class OpenAIEmbedder implements Embedder {
     return out;
   }
 
-  async embedQuery(text: string): Promise<number[]> {
+  async embedQuery(text: string, opts: EmbedScope): Promise<number[]> {
     checkText(text);
+    const scope = checkScope(opts);
     if (this.closed) throw closedError();
-    return this.cache.get(text, async (t) => {
+    return this.cache.get(scope, text, async (t) => {
       const [vector] = await this.request([t]);
       if (!vector) throw this.failure("returned no vector");
       return vector;

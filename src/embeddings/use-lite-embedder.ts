@@ -1,8 +1,9 @@
-// Built-in embedder: Universal Sentence Encoder lite (512 dims) in a worker thread, with micro-batching of concurrent calls.
+// Built-in embedder: USE lite (512 dims) in a worker thread; concurrent calls micro-batched, fairly between users.
 import type { EmbeddingsConfig } from "../config/config.js";
 import { AppError } from "../errors.js";
-import type { Embedder, EmbedderStats } from "./embedder.js";
-import { checkText, checkTexts } from "./input.js";
+import type { Embedder, EmbedderStats, EmbedScope } from "./embedder.js";
+import { FairQueue } from "./fair-queue.js";
+import { checkScope, checkText, checkTexts } from "./input.js";
 import { ModelWorker } from "./model-worker.js";
 import { QueryCache } from "./query-cache.js";
 import { normalize } from "./vector.js";
@@ -16,7 +17,26 @@ export interface UseLiteOptions {
   worker?: WorkerLocation;
   /** Longest a model load or one batch may take before the worker is considered hung and replaced. Default 120 s. */
   timeoutMs?: number;
+  /** Characters one worker call may hold (at least one text is always taken). Default MAX_BATCH_CHARS. */
+  maxBatchChars?: number;
 }
+
+/**
+ * Most characters in one worker call, unless a single text is longer (a text cannot be split). The model's time grows
+ * with the characters it reads (measured on the shared 2-core machine at load 3-5: 40-70 ms for a short text,
+ * 0.4-0.6 s for one of 16,000 characters, 2.5-3.5 s for six of them in one call) and a running call cannot be
+ * interrupted, so this bounds how long a newly queued text waits for the call ahead of it. 32 texts of 125 characters still go in one call; long texts go in several, whose
+ * per-call overhead did not show in throughput (32 x 2,000 and 64 x 500 characters: the same time with a limit of
+ * 4,000, 8,000, 16,000 or none). Not configurable: it is a latency bound, not a tuning knob. See
+ * bench/embedder-fairness.ts.
+ */
+export const MAX_BATCH_CHARS = 4_000;
+
+/**
+ * Queries go before documents, but while documents wait, at most this many query batches run in a row before one
+ * document batch: a stream of searches delays adds, it cannot stop them.
+ */
+export const QUERY_BATCHES_BEFORE_DOCUMENTS = 4;
 
 interface Job {
   vectors: number[][];
@@ -26,8 +46,11 @@ interface Job {
   reject(err: unknown): void;
 }
 
-/** One text of one caller's job, waiting for a batch. */
+/** One text of one caller's job, waiting for a batch in its scope's lane. */
 interface Item {
+  scope: string;
+  /** The text's length: what the model's time grows with. */
+  cost: number;
   text: string;
   job: Job;
   index: number;
@@ -38,9 +61,12 @@ class UseLiteEmbedder implements Embedder {
   readonly dimensions = USE_LITE_DIMENSIONS;
   private readonly cache: QueryCache;
   private worker: ModelWorker | undefined;
-  // Queries go first so a search is not stuck behind a bulk import's thousands of documents (see takeBatch).
-  private readonly queries: Item[] = [];
-  private readonly documents: Item[] = [];
+  // Queries go first so a search is not stuck behind a bulk import's thousands of documents (see takeBatch). Each
+  // queue is fair between scopes (./fair-queue.ts): one user's backlog does not hold another's text behind it.
+  private readonly queries = new FairQueue<Item>();
+  private readonly documents = new FairQueue<Item>();
+  /** Query batches run in a row while documents waited (see QUERY_BATCHES_BEFORE_DOCUMENTS). */
+  private queryStreak = 0;
   private scheduled = false;
   private running = false;
   private closed = false;
@@ -52,6 +78,7 @@ class UseLiteEmbedder implements Embedder {
     cacheSize: number,
     private readonly location: WorkerLocation,
     private readonly timeoutMs: number,
+    private readonly maxBatchChars: number,
   ) {
     this.cache = new QueryCache(cacheSize);
   }
@@ -62,16 +89,18 @@ class UseLiteEmbedder implements Embedder {
   }
 
   // async, so bad input rejects like every other failure; the body still runs (and enqueues) synchronously.
-  async embed(texts: string[]): Promise<number[][]> {
+  async embed(texts: string[], opts: EmbedScope): Promise<number[][]> {
     checkTexts(texts);
-    return this.enqueue(texts, this.documents);
+    const scope = checkScope(opts);
+    return this.enqueue(scope, texts, this.documents);
   }
 
-  async embedQuery(text: string): Promise<number[]> {
+  async embedQuery(text: string, opts: EmbedScope): Promise<number[]> {
     checkText(text);
+    const scope = checkScope(opts);
     if (this.closed) throw closedError();
-    return this.cache.get(text, async (t) => {
-      const [vector] = await this.enqueue([t], this.queries);
+    return this.cache.get(scope, text, async (t) => {
+      const [vector] = await this.enqueue(scope, [t], this.queries);
       if (!vector) {
         throw new AppError("embeddings_unavailable", "built-in embedding model returned no vector");
       }
@@ -93,13 +122,13 @@ class UseLiteEmbedder implements Embedder {
     this.closed = true;
     const err = closedError();
     for (const queue of [this.queries, this.documents]) {
-      for (const item of queue.splice(0)) fail(item.job, err);
+      for (const item of queue.drain()) fail(item.job, err);
     }
     this.cache.clear();
     await this.worker?.terminate();
   }
 
-  private enqueue(texts: string[], queue: Item[]): Promise<number[][]> {
+  private enqueue(scope: string, texts: string[], queue: FairQueue<Item>): Promise<number[][]> {
     if (this.closed) return Promise.reject(closedError());
     if (texts.length === 0) return Promise.resolve([]);
     return new Promise<number[][]>((resolve, reject) => {
@@ -111,7 +140,7 @@ class UseLiteEmbedder implements Embedder {
         reject,
       };
       texts.forEach((text, index) => {
-        queue.push({ text, job, index });
+        queue.push({ scope, cost: text.length, text, job, index });
       });
       this.schedule();
     });
@@ -141,22 +170,22 @@ class UseLiteEmbedder implements Embedder {
   }
 
   /**
-   * Next batch: pending queries alone if there are any, else documents. A query batch carries no documents, so a
-   * search waits for at most the running batch plus its own short one, not for a full batch of a bulk import.
+   * Next batch: pending queries alone if there are any, else documents (every QUERY_BATCHES_BEFORE_DOCUMENTS + 1th
+   * batch is documents while both wait). A query batch carries no documents, so a search waits for at most the
+   * running batch (bounded by maxBatchChars, or one long text) plus its own short one. Within a queue, scopes are
+   * served round-robin (FairQueue.take), up to batchSize texts and maxBatchChars characters.
    */
   private takeBatch(): Item[] {
-    const batch: Item[] = [];
-    for (const queue of [this.queries, this.documents]) {
-      let taken = 0;
-      while (batch.length < this.batchSize && taken < queue.length) {
-        const item = queue[taken++];
-        // Skip texts of a caller that has already failed (another of its batches errored).
-        if (item && !item.job.settled) batch.push(item);
-      }
-      queue.splice(0, taken);
-      if (batch.length > 0) break;
+    const documentsFirst = this.queryStreak >= QUERY_BATCHES_BEFORE_DOCUMENTS && this.documents.size > 0;
+    const order = documentsFirst ? [this.documents, this.queries] : [this.queries, this.documents];
+    for (const queue of order) {
+      // Skip texts of a caller that has already failed (another of its batches errored).
+      const batch = queue.take(this.batchSize, this.maxBatchChars, (item) => item.job.settled);
+      if (batch.length === 0) continue;
+      this.queryStreak = queue === this.queries && this.documents.size > 0 ? this.queryStreak + 1 : 0;
+      return batch;
     }
-    return batch;
+    return [];
   }
 
   private async runBatch(batch: Item[]): Promise<void> {
@@ -215,6 +244,7 @@ export async function createUseLiteEmbedder(
     config.cacheSize,
     location,
     options.timeoutMs ?? 120_000,
+    options.maxBatchChars ?? MAX_BATCH_CHARS,
   );
   try {
     await embedder.start();

@@ -14,10 +14,11 @@ import { registerMcpRoutes } from "../mcp/http.js";
 import { registerMemoryRoutes } from "../memories/routes.js";
 import type { Services } from "../services.js";
 import { registerSessionRoutes } from "../sessions/routes.js";
+import { findJsonProblem } from "../validation.js";
 import { VERSION } from "../version.js";
 import { authenticate } from "./auth.js";
 import type { App, AppEnv } from "./context.js";
-import { errorBody, fromZod, toAppError } from "./errors.js";
+import { errorBody, fieldError, fromZod, toAppError } from "./errors.js";
 import { registerHealthRoutes } from "./health.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -70,7 +71,12 @@ const logRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 export function createApp(services: Services): App {
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw fromZod(result.error, result.target === "json" ? undefined : result.target);
+      const where = result.target === "json" ? undefined : result.target;
+      if (!result.success) throw fromZod(result.error, where);
+      // Text schemas refuse NUL themselves (src/validation.ts); this catches it in any field whose schema does not
+      // (a path segment, an app's description, a user's name) before PostgreSQL would refuse it with a 500.
+      const nul = findJsonProblem(result.data);
+      if (nul) throw fieldError(where, nul.path, nul.message);
     },
   });
 

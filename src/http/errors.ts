@@ -19,6 +19,16 @@ export function errorBody(c: Context, err: AppError): ErrorBody {
   };
 }
 
+/** A validation error for the field at `path` of the request part `where` (the JSON body when undefined). */
+export function fieldError(
+  where: string | undefined,
+  path: ReadonlyArray<PropertyKey>,
+  message: string,
+): AppError {
+  const field = [where, path.map(String).join(".")].filter(Boolean).join(".") || "body";
+  return new AppError("validation_error", `${field}: ${message}`, { field });
+}
+
 /** Turns a zod failure into a validation error naming the first offending field, e.g. `filters.limit`. */
 export function fromZod(error: ZodError, where?: string): AppError {
   const issue = error.issues[0];
@@ -44,6 +54,12 @@ export function toAppError(err: unknown): AppError {
     }
     if (err.status === 400) return new AppError("bad_request", err.message || "bad request");
     if (err.status === 401) return new AppError("unauthorized", err.message || "unauthorized");
+    if (err.status === 415) {
+      // The JSON routes' media-type check (@hono/zod-openapi): e.g. application/xml or multipart/form-data.
+      return new AppError("unsupported_media_type", "body: must be JSON (Content-Type: application/json)", {
+        field: "body",
+      });
+    }
     if (err.status === 404) return new AppError("route_not_found", "no such route");
   }
   return asAppError(err);

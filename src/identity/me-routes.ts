@@ -22,7 +22,7 @@ export function registerMeRoutes(app: App): void {
       let userId: string | null = null;
       const requested = requestedUser(c);
       // A read: say who a request would act as without creating the user a client key would create on first use.
-      if (p.kind === "user") userId = (await identity.resolveActor(p, requested)).userId;
+      if (p.kind === "user") userId = (await identity.identifyActor(p, requested)).userId;
       else if (p.kind !== "admin") userId = requested ?? DEFAULT_USER_ID;
       return c.json(
         { kind: p.kind, key_id: p.keyId, tenant: p.tenantId, user_id: userId, scopes: [...p.scopes].sort() },

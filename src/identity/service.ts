@@ -3,6 +3,7 @@
  * user-store.ts and key-store.ts), and resolving a presented key to a principal and the actor a request acts as.
  */
 import type { Logger } from "pino";
+import { requireBoundAppActive } from "../apps/service.js";
 import type { Db, Queryable } from "../db/db.js";
 import { AppError } from "../errors.js";
 import type { CreatedKey, KeyOptions } from "./key-store.js";
@@ -185,9 +186,22 @@ export class IdentityService {
    * - user key: its own user; naming anyone else is 403.
    * - client key (and local_open): the named user of its tenant, created on first use; none named = user "0".
    * - admin key: only a user named explicitly, who must exist.
+   * A key bound to an app (`Principal.app`) that is paused for that user is refused here, with 403 app_paused, for
+   * every user-scoped route and MCP tool: one lookup per request, not one per statement.
    */
   async resolveActor(p: Principal, requested: string | undefined, tenantHint?: string): Promise<Actor> {
     const actor = await this.findActor(p, requested, tenantHint);
+    await requireBoundAppActive(this.db, actor);
+    this.touchUser(actor.userPk);
+    return actor;
+  }
+
+  /**
+   * Which user a request with this key and user header acts as, without refusing a paused bound app: only to
+   * describe a key (GET /v1/me, OpenMemory's login), never for user-scoped work, which goes through resolveActor.
+   */
+  async identifyActor(p: Principal, requested: string | undefined): Promise<Actor> {
+    const actor = await this.findActor(p, requested);
     this.touchUser(actor.userPk);
     return actor;
   }

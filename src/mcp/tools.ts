@@ -12,6 +12,7 @@ import {
   SearchResultSchema,
 } from "../memories/schemas.js";
 import { type SessionDetail, SessionDetailSchema } from "../sessions/schemas.js";
+import { noNul } from "../validation.js";
 
 export type ExtractionResult = z.infer<typeof ExtractionResultSchema>;
 
@@ -47,11 +48,9 @@ const INSTRUCTIONS =
   "durable fact or preference or asks you to remember something.";
 
 /** A memory id as the tools take it; any string is accepted and an unknown one answers "not found". */
-const MemoryId = z
-  .string()
-  .min(1)
-  .max(64)
-  .describe("A memory id (mem_…) from search_memory or list_memories");
+const MemoryId = noNul(z.string().min(1).max(64)).describe(
+  "A memory id (mem_…) from search_memory or list_memories",
+);
 
 const DeleteResult = { deleted: z.array(z.string()), not_found: z.array(z.string()) };
 
@@ -94,7 +93,9 @@ export function createMcpServer(port: MemoryPort, opts: McpServerOptions): McpSe
         "'Is allergic to peanuts'. The text is stored as given. With infer: true the server's LLM instead extracts " +
         "facts from the text and adds, updates or deletes memories to match (needs an LLM configured on the server).",
       inputSchema: {
-        text: z.string().trim().min(1, "must not be empty").describe("What to remember, in plain language"),
+        text: noNul(z.string().trim().min(1, "must not be empty")).describe(
+          "What to remember, in plain language",
+        ),
         infer: z
           .boolean()
           .optional()
@@ -119,7 +120,9 @@ export function createMcpServer(port: MemoryPort, opts: McpServerOptions): McpSe
         "Find the user's memories closest in meaning to a query, best match first, each with a similarity score " +
         "from 0 to 1. Use it before answering anything that may depend on the user's preferences, facts or history.",
       inputSchema: {
-        query: z.string().trim().min(1, "must not be empty").describe("What to look for, in plain language"),
+        query: noNul(z.string().trim().min(1, "must not be empty")).describe(
+          "What to look for, in plain language",
+        ),
         limit: z
           .number()
           .int()
@@ -144,7 +147,7 @@ export function createMcpServer(port: MemoryPort, opts: McpServerOptions): McpSe
         "as cursor to get the next page.",
       inputSchema: {
         limit: z.number().int().min(1).max(100).optional().describe("Page size (default 20, max 100)"),
-        cursor: z.string().min(1).max(64).optional().describe("next_cursor from the previous page"),
+        cursor: noNul(z.string().min(1).max(64)).optional().describe("next_cursor from the previous page"),
       },
       outputSchema: { memories: z.array(MemorySchema), next_cursor: z.string().nullable() },
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -162,7 +165,7 @@ export function createMcpServer(port: MemoryPort, opts: McpServerOptions): McpSe
         "re-indexed for search.",
       inputSchema: {
         memory_id: MemoryId,
-        text: z.string().trim().min(1, "must not be empty").describe("The new text"),
+        text: noNul(z.string().trim().min(1, "must not be empty")).describe("The new text"),
       },
       outputSchema: MemorySchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
@@ -227,7 +230,7 @@ export function createMcpServer(port: MemoryPort, opts: McpServerOptions): McpSe
         "expiry. Sessions are created by the application through Engram's sessions API; an expired session's " +
         "history stays readable.",
       inputSchema: {
-        session_id: z.string().min(1).max(64).describe("A session id (sess_…)"),
+        session_id: noNul(z.string().min(1).max(64)).describe("A session id (sess_…)"),
       },
       outputSchema: SessionDetailSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },

@@ -1,17 +1,14 @@
 /** Memory shapes: the one definition behind validation, TypeScript types, the OpenAPI document and the SDK. */
 import { z } from "@hono/zod-openapi";
 import { AppNameSchema } from "../apps/schemas.js";
+import { IsoTimestampSchema, MetadataSchema, noNul } from "../validation.js";
+
+export { MetadataSchema };
 
 export const MEMORY_STATES = ["active", "paused", "archived", "deleted"] as const;
 export const MemoryStateSchema = z.enum(MEMORY_STATES);
 
 const Timestamp = z.string().openapi({ format: "date-time" });
-
-/** Metadata is a flat-or-nested JSON object, kept small enough to index and return cheaply. */
-export const MetadataSchema = z
-  .record(z.string(), z.unknown())
-  .refine((m) => JSON.stringify(m).length <= 16_384, "must serialise to at most 16 KiB of JSON")
-  .openapi({ example: { topic: "food" } });
 
 export const MemorySchema = z
   .object({
@@ -29,12 +26,12 @@ export type Memory = z.infer<typeof MemorySchema>;
 
 export const ChatMessageSchema = z.object({
   role: z.enum(["user", "assistant", "system"]),
-  content: z.string().min(1, "must not be empty"),
+  content: noNul(z.string().min(1, "must not be empty")),
 });
 
 export const AddMemoryBody = z
   .object({
-    text: z.string().trim().min(1, "must not be empty").optional(),
+    text: noNul(z.string().trim().min(1, "must not be empty")).optional(),
     messages: z
       .array(ChatMessageSchema)
       .min(1)
@@ -46,7 +43,7 @@ export const AddMemoryBody = z
     }),
     metadata: MetadataSchema.optional(),
     app: AppNameSchema.optional(),
-    session_id: z.string().min(1).max(64).nullable().optional(),
+    session_id: noNul(z.string().min(1).max(64)).nullable().optional(),
   })
   .superRefine((b, ctx) => {
     if (b.text === undefined && b.messages === undefined) {
@@ -67,7 +64,7 @@ export interface AddMemoryInput {
 
 export const UpdateMemoryBody = z
   .object({
-    text: z.string().trim().min(1, "must not be empty").optional(),
+    text: noNul(z.string().trim().min(1, "must not be empty")).optional(),
     metadata: MetadataSchema.optional(),
     state: MemoryStateSchema.optional(),
   })
@@ -80,14 +77,13 @@ export type UpdateMemoryInput = z.infer<typeof UpdateMemoryBody>;
 export const MemoryFiltersSchema = z
   .object({
     app: AppNameSchema.optional(),
-    session_id: z.string().min(1).max(64).optional(),
+    session_id: noNul(z.string().min(1).max(64)).optional(),
     state: z.union([MemoryStateSchema, z.array(MemoryStateSchema).min(1)]).optional(),
-    metadata: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .openapi({ description: "Containment: every key/value given must match" }),
-    created_after: z.iso.datetime({ offset: true }).optional(),
-    created_before: z.iso.datetime({ offset: true }).optional(),
+    metadata: MetadataSchema.optional().openapi({
+      description: "Containment: every key/value given must match",
+    }),
+    created_after: IsoTimestampSchema.optional(),
+    created_before: IsoTimestampSchema.optional(),
   })
   .strict()
   .openapi("MemoryFilters");
@@ -95,7 +91,7 @@ export type MemoryFilters = z.infer<typeof MemoryFiltersSchema>;
 
 export const SearchBody = z
   .object({
-    query: z.string().trim().min(1, "must not be empty"),
+    query: noNul(z.string().trim().min(1, "must not be empty")),
     limit: z.number().int().min(1).max(100).default(10),
     threshold: z
       .number()
@@ -167,9 +163,9 @@ export const SearchResponse = z.object({ results: z.array(SearchResultSchema) })
 
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(64).optional(),
+  cursor: noNul(z.string().max(64)).optional(),
   app: AppNameSchema.optional(),
-  session_id: z.string().min(1).max(64).optional(),
+  session_id: noNul(z.string().min(1).max(64)).optional(),
   state: MemoryStateSchema.optional(),
 });
 export type ListInput = z.infer<typeof ListQuery>;

@@ -1,6 +1,12 @@
 /** Memories: add, list, get, update, delete, history and semantic search, always as one acting user inside RLS. */
 import type { Logger } from "pino";
-import { appFor, checkAppReadable, ensureActiveApp, NOT_IN_PAUSED_APP } from "../apps/service.js";
+import {
+  appFor,
+  checkAppReadable,
+  ensureActiveApp,
+  NOT_IN_PAUSED_APP,
+  pausedAppOfMemory,
+} from "../apps/service.js";
 import type { SearchConfig } from "../config/config.js";
 import type { Db, Queryable } from "../db/db.js";
 import type { Embedder } from "../embeddings/embedder.js";
@@ -145,7 +151,7 @@ export class MemoryService {
       if (existing[0]) return { memory: toMemory(existing[0]), created: false };
     }
     // Embed outside the transaction: PGlite holds its only session for a transaction's whole length.
-    const [vector] = await this.embedder.embed([text]);
+    const [vector] = await this.embedder.embed([text], { scope: actor.userPk });
     if (!vector) throw new Error("embedder returned no vector");
     return this.db.withUser(actor.userPk, async (tx) => {
       await ensureActiveApp(tx, actor, app);
@@ -184,7 +190,6 @@ export class MemoryService {
   async get(actor: Actor, id: string): Promise<Memory> {
     if (!MEMORY_ID.test(id)) throw notFound(id);
     return this.db.withUser(actor.userPk, async (tx) => {
-      await checkAppReadable(tx, actor, undefined);
       const rows = await tx.query<MemoryRow>(
         `SELECT ${MEMORY_COLUMNS} FROM memories WHERE id = $1 AND user_id = $2`,
         [id, actor.userPk],
@@ -266,9 +271,9 @@ export class MemoryService {
     }
     const text = patch.text?.trim();
     if (text !== undefined) this.checkText(text);
-    const vector = text !== undefined ? (await this.embedder.embed([text]))[0] : undefined;
+    const vector =
+      text !== undefined ? (await this.embedder.embed([text], { scope: actor.userPk }))[0] : undefined;
     return this.db.withUser(actor.userPk, async (tx) => {
-      await checkAppReadable(tx, actor, undefined);
       const before = await tx.query<MemoryRow>(
         `SELECT ${MEMORY_COLUMNS} FROM memories WHERE id = $1 AND user_id = $2 FOR UPDATE`,
         [id, actor.userPk],
@@ -316,7 +321,6 @@ export class MemoryService {
   async delete(actor: Actor, id: string): Promise<void> {
     if (!MEMORY_ID.test(id)) throw notFound(id);
     await this.db.withUser(actor.userPk, async (tx) => {
-      await checkAppReadable(tx, actor, undefined);
       const rows = await tx.query<{ id: string; state: MemoryRow["state"] }>(
         "DELETE FROM memories WHERE id = $1 AND user_id = $2 RETURNING id, state",
         [id, actor.userPk],
@@ -335,7 +339,6 @@ export class MemoryService {
 
   async deleteAll(actor: Actor): Promise<{ deleted: number }> {
     return this.db.withUser(actor.userPk, async (tx) => {
-      await checkAppReadable(tx, actor, undefined);
       const rows = await tx.query<{ id: string; state: MemoryRow["state"] }>(
         "DELETE FROM memories WHERE user_id = $1 RETURNING id, state",
         [actor.userPk],
@@ -361,7 +364,13 @@ export class MemoryService {
 
   async history(actor: Actor, id: string): Promise<MemoryEvent[]> {
     if (!MEMORY_ID.test(id)) throw notFound(id);
-    const events = await this.db.withUser(actor.userPk, (tx) => listEvents(tx, actor.userPk, id));
+    const events = await this.db.withUser(actor.userPk, async (tx) => {
+      // Like get: the history of a memory whose app is paused is refused (its texts are the memory's texts).
+      const paused = await pausedAppOfMemory(tx, actor.userPk, id);
+      if (paused)
+        throw new AppError("app_paused", `memory '${id}' belongs to app '${paused}', which is paused`);
+      return listEvents(tx, actor.userPk, id);
+    });
     if (events.length === 0) throw notFound(id);
     return events;
   }
@@ -378,7 +387,9 @@ export class MemoryService {
         field: "rerank",
       });
     }
-    const vector = mode === "keyword" ? null : await this.embedder.embedQuery(input.query);
+    // Scoped by user: the query cache never answers one user faster for what another searched (issue #9, item 3).
+    const vector =
+      mode === "keyword" ? null : await this.embedder.embedQuery(input.query, { scope: actor.userPk });
     const plan: SearchPlan = {
       userPk: actor.userPk,
       query: input.query,

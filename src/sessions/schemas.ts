@@ -1,6 +1,7 @@
 /** Session and message shapes: the one definition behind validation, types and the OpenAPI document. */
 import { z } from "@hono/zod-openapi";
 import { MetadataSchema } from "../memories/schemas.js";
+import { noNul } from "../validation.js";
 
 const Timestamp = z.string().openapi({ format: "date-time" });
 
@@ -44,14 +45,14 @@ export type CreateSessionInput = z.infer<typeof CreateSessionBody>;
 export const AppendMessageBody = z
   .object({
     role: z.enum(MESSAGE_ROLES),
-    content: z.string().min(1, "must not be empty"),
+    content: noNul(z.string().min(1, "must not be empty")),
   })
   .openapi("AppendMessage");
 export type AppendMessageInput = z.infer<typeof AppendMessageBody>;
 
 export const ListSessionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(64).optional(),
+  cursor: noNul(z.string().max(64)).optional(),
 });
 export type ListSessionsInput = z.infer<typeof ListSessionsQuery>;
 

@@ -1,6 +1,6 @@
 /** A small deterministic Embedder for tests whose assertions do not depend on meaning: a hashed bag of words. */
-import type { Embedder, EmbedderStats } from "../../src/embeddings/embedder.js";
-import { checkText, checkTexts } from "../../src/embeddings/input.js";
+import type { Embedder, EmbedderStats, EmbedScope } from "../../src/embeddings/embedder.js";
+import { checkScope, checkText, checkTexts } from "../../src/embeddings/input.js";
 import { normalize } from "../../src/embeddings/vector.js";
 import { AppError } from "../../src/errors.js";
 
@@ -41,16 +41,19 @@ class WordsEmbedder implements Embedder {
   private readonly counts: EmbedderStats = { texts: 0, batches: 0, cacheHits: 0, cacheMisses: 0 };
 
   // async, so bad input rejects as the real providers' does.
-  async embed(texts: string[]): Promise<number[][]> {
+  async embed(texts: string[], opts: EmbedScope): Promise<number[][]> {
     checkTexts(texts);
+    checkScope(opts);
     this.checkOpen();
     this.counts.texts += texts.length;
     if (texts.length > 0) this.counts.batches++;
     return texts.map(wordsVector);
   }
 
-  async embedQuery(text: string): Promise<number[]> {
+  async embedQuery(text: string, opts: EmbedScope): Promise<number[]> {
     checkText(text);
+    // Checked, so a call site that forgets the scope fails here as it would on a real provider.
+    checkScope(opts);
     this.checkOpen();
     // No cache: every query is computed (and counted as a miss), which costs nothing here.
     this.counts.cacheMisses++;
