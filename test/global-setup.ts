@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { alive } from "../src/db/lockfile.js";
 import { openDb } from "../src/db/open.js";
 import { PG_TEMPLATE_ENV, PGLITE_TEMPLATE_ENV } from "./helpers/backends.js";
 
@@ -47,15 +48,6 @@ async function adminQuery(url: string, sql: string): Promise<Array<Record<string
 
 const PGLITE_PREFIX = "engram-test-template-";
 const PG_PREFIX = "engram_template_";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * A run killed before its teardown (a timeout, Ctrl-C twice) leaves its template, and its workers their test

@@ -31,7 +31,8 @@ export function lockPath(dataDir: string): string {
   return join(dataDir, "engram.lock");
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, as another user's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
