@@ -23,15 +23,23 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     }));
 }
 
+/** The advisory lock (transaction-scoped) that serialises schema changes of servers starting together. */
+export const MIGRATION_LOCK = 7263540001;
+
 /** Applies pending migrations; returns the names applied. Safe to run from several servers at once on PostgreSQL. */
 export async function migrate(db: Db, migrations: Migration[] = loadMigrations()): Promise<string[]> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS engram_migrations (
+  // Under the same lock as the migrations: two servers starting at once on a fresh PostgreSQL database both ran
+  // CREATE TABLE IF NOT EXISTS, and one died on pg_type's unique index (IF NOT EXISTS does not guard a race).
+  await db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+    await tx.exec(`CREATE TABLE IF NOT EXISTS engram_migrations (
     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  });
   const applied: string[] = [];
   for (const m of migrations) {
     const done = await db.transaction(async (tx) => {
       // Servers starting together: one applies, the others wait here and then see it recorded.
-      await tx.query("SELECT pg_advisory_xact_lock(7263540001)");
+      await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
       const rows = await tx.query("SELECT 1 FROM engram_migrations WHERE version = $1", [m.version]);
       if (rows.length > 0) return false;
       await tx.exec(m.sql);

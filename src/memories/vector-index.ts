@@ -1,5 +1,6 @@
 /** Start-up check that stored vectors match the configured model, and the HNSW index for its dimension. */
 import type { Db } from "../db/db.js";
+import { MIGRATION_LOCK } from "../db/migrate.js";
 import type { Embedder } from "../embeddings/embedder.js";
 
 export class ModelMismatchError extends Error {
@@ -29,8 +30,12 @@ export async function ensureVectorIndex(db: Db, embedder: Embedder): Promise<voi
   );
   const dims = Math.trunc(embedder.dimensions);
   // One expression index per dimension: the column is dimensionless so that the model stays configuration.
-  await db.exec(
-    `CREATE INDEX IF NOT EXISTS memories_embedding_hnsw_${dims} ON memories
+  // Under the migrations' lock: IF NOT EXISTS does not guard two servers starting together on a fresh database.
+  await db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+    await tx.exec(
+      `CREATE INDEX IF NOT EXISTS memories_embedding_hnsw_${dims} ON memories
      USING hnsw ((embedding::vector(${dims})) vector_cosine_ops)`,
-  );
+    );
+  });
 }
