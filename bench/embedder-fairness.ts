@@ -5,7 +5,7 @@
 import type { Backend } from "../test/helpers/backends.js";
 import { makeUser, startEngram, type TestEngram } from "../test/helpers/runtime.js";
 import { pool } from "./lib/pool.js";
-import { runIfMain } from "./lib/process.js";
+import { NO_RATE_LIMITS, runIfMain } from "./lib/process.js";
 import { environment, loadAverage1m, printTable, writeResult } from "./lib/report.js";
 import { round, summarize } from "./lib/stats.js";
 import { createStore } from "./lib/store.js";
@@ -93,7 +93,7 @@ export async function runFairnessBench(): Promise<void> {
   const log = (m: string) => process.stderr.write(`fairness: ${m}\n`);
   const queries = sentences(31, WARMUP + CACHE_ROUNDS * 2 + SEARCHES * 4, QUERY_TEMPLATES);
   const take = (n: number) => queries.splice(0, n);
-  const e = await startEngram(benchBackend());
+  const e = await startEngram(benchBackend(), NO_RATE_LIMITS);
   try {
     const a = await makeUser(e, "bench_fair_a");
     const b = await makeUser(e, "bench_fair_b");

@@ -4,7 +4,7 @@
 import type { Backend } from "../test/helpers/backends.js";
 import { makeUser, startEngram, type TestEngram } from "../test/helpers/runtime.js";
 import { pool } from "./lib/pool.js";
-import { runIfMain } from "./lib/process.js";
+import { NO_RATE_LIMITS, runIfMain } from "./lib/process.js";
 import { environment, loadAverage1m, printTable, writeResult } from "./lib/report.js";
 import { round, summarize } from "./lib/stats.js";
 import { type BackendKind, benchBackends, createStore } from "./lib/store.js";
@@ -143,7 +143,7 @@ async function measure(
 
 async function runBackend(kind: BackendKind, queries: string[]) {
   const log = (m: string) => process.stderr.write(`concurrency: ${kind}: ${m}\n`);
-  const e = await startEngram(benchBackend(kind));
+  const e = await startEngram(benchBackend(kind), NO_RATE_LIMITS);
   try {
     const key = await makeUser(e, "bench_concurrency");
     log(`inserting ${MEMORIES} memories through the API (${INSERT_CONCURRENCY} in flight)...`);

@@ -20,7 +20,7 @@ function randomPart(length: number): string {
   return out;
 }
 
-export type IdPrefix = "mem" | "sess" | "key" | "app" | "msg" | "usr" | "evt" | "req";
+export type IdPrefix = "mem" | "sess" | "key" | "app" | "msg" | "usr" | "evt" | "req" | "aud";
 
 /** 10 chars of milliseconds then 16 random chars (80 bits): unique, and ordered by time to the millisecond. */
 export function newId(prefix: IdPrefix): string {

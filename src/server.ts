@@ -48,6 +48,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await runtime.close();
     throw err;
   });
+  // Audit retention: a purge now, then daily on an unref'd timer.
+  const stopRetention = services.audit.startRetention();
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -82,6 +84,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      stopRetention();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Idle keep-alive connections would hold close() open.

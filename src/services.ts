@@ -1,6 +1,7 @@
 /** The service container every face stands on (REST, MCP, CLI, dashboard), and its assembly from the configuration. */
 import type { Logger } from "pino";
 import { AppService } from "./apps/service.js";
+import { AuditService } from "./audit/service.js";
 import { ChatService } from "./chat/service.js";
 import type { Config } from "./config/config.js";
 import type { Db } from "./db/db.js";
@@ -24,6 +25,8 @@ export interface Services {
   apps: AppService;
   sessions: SessionService;
   chat: ChatService;
+  /** The audit log: listing and retention (each service writes its own rows). */
+  audit: AuditService;
   /** The configured OpenAI-compatible LLM, if any (chat replies, fact extraction). */
   llm?: LlmClient;
   log: Logger;
@@ -71,6 +74,7 @@ export async function createServices(
       apps: new AppService(db),
       sessions,
       chat: new ChatService({ sessions, memories, llm, log, maxTextLength: config.limits.textChars }),
+      audit: new AuditService(db, { retentionDays: config.audit.retentionDays, log }),
       log,
       ...(llm ? { llm } : {}),
     };

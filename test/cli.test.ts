@@ -537,6 +537,7 @@ describe("help", () => {
     walk(program);
     expect(leaves.map((c) => `${c.parent?.name()} ${c.name()}`).sort()).toEqual(
       [
+        "engram audit",
         "keys create",
         "keys list",
         "keys revoke",
@@ -560,7 +561,7 @@ describe("help", () => {
   it("the built binary's --help lists the admin commands", async () => {
     const r = await engram(["--help"], {});
     expect(r.code).toBe(0);
-    for (const c of ["serve", "migrate", "users", "keys", "tenants"])
+    for (const c of ["serve", "migrate", "users", "keys", "tenants", "audit"])
       expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, "m"));
   });
 });

@@ -44,8 +44,11 @@ describe("loadConfig defaults", () => {
       authMode: "keys",
       logLevel: "info",
       limits: { bodyBytes: 1024 * 1024, textChars: 16_000 },
+      rateLimits: { perKey: 600, failedAuth: 30, windowSeconds: 60 },
+      trustProxy: 0,
       embeddings: { provider: "builtin", batchSize: 32, cacheSize: 2000 },
       sessionTimeoutSeconds: 3600,
+      audit: { retentionDays: 90 },
       search: {
         efSearch: 200,
         language: "english",

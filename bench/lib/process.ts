@@ -56,7 +56,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Spawns `node dist/cli/main.js serve` with only the given ENGRAM_* settings (the parent's are not inherited). */
+/**
+ * A bench drives a server far harder than one client should: the per-key limit (ENGRAM_RATE_LIMIT_PER_KEY, 600 a
+ * minute by default) would turn its requests into 429s. Failed-authentication limits stay on; benches send none.
+ */
+export const NO_RATE_LIMITS: Record<string, string> = { ENGRAM_RATE_LIMIT_PER_KEY: "0" };
+
+/**
+ * Spawns `node dist/cli/main.js serve` with only the given ENGRAM_* settings (the parent's are not inherited), and
+ * without the per-key rate limit unless `env` sets one.
+ */
 export async function spawnEngram(env: Record<string, string>, logLevel = "warn"): Promise<EngramProcess> {
   hookExit();
   const port = await freePort();
@@ -70,6 +79,7 @@ export async function spawnEngram(env: Record<string, string>, logLevel = "warn"
       ENGRAM_HOST: "127.0.0.1",
       ENGRAM_ADMIN_KEY: ADMIN_KEY,
       ENGRAM_LOG_LEVEL: logLevel,
+      ...NO_RATE_LIMITS,
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

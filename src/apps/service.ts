@@ -2,6 +2,8 @@
  * Per-user apps: every memory records the app that wrote it; a paused app can neither write nor read, and a key
  * bound to a paused app can do nothing for that user. A bound key manages only its own app and pauses nothing.
  */
+
+import { auditActor } from "../audit/store.js";
 import type { Db, Queryable } from "../db/db.js";
 import { isUniqueViolation } from "../db/db.js";
 import { AppError } from "../errors.js";
@@ -145,16 +147,18 @@ export class AppService {
   async create(actor: Actor, input: { name: string; description?: string | undefined }): Promise<App> {
     requireOwnApp(actor, input.name, "create");
     return this.db.withUser(actor.userPk, async (tx) => {
+      const id = newId("app");
       try {
         await tx.query(
           "INSERT INTO apps (id, tenant_id, user_id, name, description) VALUES ($1, $2, $3, $4, $5)",
-          [newId("app"), actor.tenantId, actor.userPk, input.name, input.description ?? null],
+          [id, actor.tenantId, actor.userPk, input.name, input.description ?? null],
         );
       } catch (err) {
         if (isUniqueViolation(err))
           throw new AppError("app_exists", `app '${input.name}' already exists`, { field: "name" });
         throw err;
       }
+      await auditActor(tx, actor, "app.create", id);
       const rows = await tx.query<AppRow>(`${APP_SELECT} WHERE a.user_id = $1 AND a.name = $2`, [
         actor.userPk,
         input.name,
@@ -190,12 +194,15 @@ export class AppService {
         if (!target[0]) throw new AppError("app_not_found", `app '${idOrName}' not found`);
         requireOwnApp(actor, target[0].name, "change");
       }
-      const rows = await tx.query<{ id: string }>(
+      // `was_active`: the row before the update (a self-join sees the old version), to tell a pause from an edit.
+      const rows = await tx.query<{ id: string; was_active: boolean }>(
         `UPDATE apps SET
-           is_active = coalesce($3, is_active),
-           description = CASE WHEN $4::boolean THEN $5 ELSE description END,
+           is_active = coalesce($3, apps.is_active),
+           description = CASE WHEN $4::boolean THEN $5 ELSE apps.description END,
            updated_at = now()
-         WHERE user_id = $1 AND (id = $2 OR name = $2) RETURNING id`,
+         FROM apps old
+         WHERE old.id = apps.id AND apps.user_id = $1 AND (apps.id = $2 OR apps.name = $2)
+         RETURNING apps.id, old.is_active AS was_active`,
         [
           actor.userPk,
           idOrName,
@@ -206,6 +213,14 @@ export class AppService {
       );
       const id = rows[0]?.id;
       if (!id) throw new AppError("app_not_found", `app '${idOrName}' not found`);
+      const wasActive = rows[0]?.was_active;
+      const action =
+        patch.is_active === undefined || patch.is_active === wasActive
+          ? "app.update"
+          : patch.is_active
+            ? "app.resume"
+            : "app.pause";
+      await auditActor(tx, actor, action, id);
       const apps = await tx.query<AppRow>(`${APP_SELECT} WHERE a.id = $1`, [id]);
       return toApp(apps[0] as AppRow);
     });

@@ -1,4 +1,5 @@
 /** The admin operations the CLI needs, behind one interface with two faces: the database directly, or a server's admin API. */
+import type { AuditEvent } from "../audit/store.js";
 import type { Scope } from "../identity/keys.js";
 import type { ApiKey, Tenant, User } from "../identity/schemas.js";
 
@@ -21,6 +22,16 @@ export interface CreateUserInput {
   email?: string | undefined;
 }
 
+/** The filters of `engram audit` (GET /v1/audit's query without the paging). */
+export interface AuditListFilter {
+  user_id?: string | undefined;
+  tenant?: string | undefined;
+  key_id?: string | undefined;
+  action?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
 export interface AdminApi {
   /** How this API reaches the data, for messages: "the running server at …" or "embedded PGlite at …". */
   readonly via: string;
@@ -37,5 +48,7 @@ export interface AdminApi {
   listKeys(filter: { tenant?: string | undefined; user?: string | undefined }): Promise<ApiKey[]>;
   revokeKey(keyId: string): Promise<ApiKey>;
   rotateKey(keyId: string): Promise<CreatedKey & { rotated_from: string }>;
+  /** The newest `limit` audit events matching `filter`, newest first (as many pages as that takes). */
+  listAudit(filter: AuditListFilter, limit: number): Promise<AuditEvent[]>;
   close(): Promise<void>;
 }

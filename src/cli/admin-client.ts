@@ -1,7 +1,8 @@
 /** AdminApi over a running server's REST admin routes (src/identity/*-routes.ts), with an admin key as Bearer token. */
+import type { AuditEvent } from "../audit/store.js";
 import type { ApiKey, Tenant, User } from "../identity/schemas.js";
 import { OutboundError, requestJson } from "../outbound/http.js";
-import type { AdminApi, CreatedKey, CreateUserInput, KeyInput } from "./admin-api.js";
+import type { AdminApi, AuditListFilter, CreatedKey, CreateUserInput, KeyInput } from "./admin-api.js";
 import { CliError, RemoteError } from "./errors.js";
 
 const TIMEOUT_MS = 30_000;
@@ -113,6 +114,19 @@ export class HttpAdminApi implements AdminApi {
 
   rotateKey(keyId: string): Promise<CreatedKey & { rotated_from: string }> {
     return this.call("POST", `/v1/keys/${encodeURIComponent(keyId)}/rotate`);
+  }
+
+  async listAudit(filter: AuditListFilter, limit: number): Promise<AuditEvent[]> {
+    const all: AuditEvent[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.call<{ events: AuditEvent[]; next_cursor: string | null }>("GET", "/v1/audit", {
+        query: { ...filter, limit: Math.min(PAGE, limit - all.length), cursor },
+      });
+      all.push(...page.events);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor && all.length < limit);
+    return all;
   }
 
   async close(): Promise<void> {}

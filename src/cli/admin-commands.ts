@@ -11,6 +11,7 @@ import {
   validate,
   withConnectionOptions,
 } from "./admin-run.js";
+import { registerAuditCommand } from "./audit-command.js";
 import { registerKeyCommands } from "./key-commands.js";
 import { out, prefixText, printJson, printSecret, scopesText, table, when } from "./output.js";
 
@@ -18,6 +19,7 @@ export function registerAdminCommands(program: Command): void {
   registerUserCommands(program);
   registerKeyCommands(program);
   registerTenantCommands(program);
+  registerAuditCommand(program);
 }
 
 function registerUserCommands(program: Command): void {

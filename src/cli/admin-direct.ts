@@ -1,10 +1,16 @@
-/** AdminApi on the configured database itself, through IdentityService: no server, no embedding model. */
+/**
+ * AdminApi on the configured database itself, through IdentityService: no server, no embedding model. Its changes
+ * are audited with key kind `cli` (no key is involved: whoever can run this can open the database).
+ */
+
+import type { AuditEvent } from "../audit/store.js";
+import { CLI_BY, listAudit } from "../audit/store.js";
 import type { DatabaseConfig } from "../config/config.js";
 import type { Db } from "../db/db.js";
 import { describeDatabase, openDb } from "../db/open.js";
 import type { User } from "../identity/schemas.js";
 import { IdentityService } from "../identity/service.js";
-import type { AdminApi } from "./admin-api.js";
+import type { AdminApi, AuditListFilter } from "./admin-api.js";
 
 const PAGE = 500;
 
@@ -25,7 +31,7 @@ export class DirectAdminApi implements AdminApi {
   }
 
   createTenant(id: string, name?: string) {
-    return this.identity.createTenant(id, name);
+    return this.identity.createTenant(id, name, CLI_BY);
   }
 
   listTenants() {
@@ -33,7 +39,7 @@ export class DirectAdminApi implements AdminApi {
   }
 
   createUser(input: Parameters<AdminApi["createUser"]>[0]) {
-    return this.identity.createUser(input);
+    return this.identity.createUser(input, CLI_BY);
   }
 
   async listUsers(filter: { tenant?: string | undefined }): Promise<User[]> {
@@ -48,19 +54,19 @@ export class DirectAdminApi implements AdminApi {
   }
 
   deleteUser(tenant: string, userId: string) {
-    return this.identity.deleteUser(tenant, userId);
+    return this.identity.deleteUser(tenant, userId, CLI_BY);
   }
 
   createUserKey(tenant: string, userId: string, opts: Parameters<AdminApi["createUserKey"]>[2]) {
-    return this.identity.createUserKey(tenant, userId, opts);
+    return this.identity.createUserKey(tenant, userId, opts, CLI_BY);
   }
 
   createClientKey(tenant: string, opts: Parameters<AdminApi["createClientKey"]>[1]) {
-    return this.identity.createClientKey(tenant, opts);
+    return this.identity.createClientKey(tenant, opts, CLI_BY);
   }
 
   createAdminKey(opts: Parameters<AdminApi["createAdminKey"]>[0]) {
-    return this.identity.createAdminKey(opts);
+    return this.identity.createAdminKey(opts, undefined, CLI_BY);
   }
 
   listKeys(filter: { tenant?: string | undefined; user?: string | undefined }) {
@@ -69,11 +75,22 @@ export class DirectAdminApi implements AdminApi {
   }
 
   revokeKey(keyId: string) {
-    return this.identity.revokeKey(keyId);
+    return this.identity.revokeKey(keyId, CLI_BY);
   }
 
   rotateKey(keyId: string) {
-    return this.identity.rotateKey(keyId);
+    return this.identity.rotateKey(keyId, CLI_BY);
+  }
+
+  async listAudit(filter: AuditListFilter, limit: number): Promise<AuditEvent[]> {
+    const all: AuditEvent[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listAudit(this.db, { ...filter, limit: Math.min(PAGE, limit - all.length), cursor });
+      all.push(...page.events);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor && all.length < limit);
+    return all;
   }
 
   close(): Promise<void> {

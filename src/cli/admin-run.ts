@@ -79,6 +79,8 @@ const FLAG_OF: Record<string, string> = {
   scopes: "--scopes",
   expires_at: "--expires",
   id: "tenant id",
+  key_id: "--actor-key",
+  action: "--action",
 };
 
 /** Checks input with the same schema the server uses, so both modes refuse the same things with the same words. */

@@ -100,6 +100,46 @@ const fields = {
     yaml: "limits.text_chars",
     schema: positiveInt.default(16_000),
   },
+  // Rate limits (src/http/rate-limit.ts, docs/security.md): 0 turns one off. Per key: 600 a minute is 10/s sustained,
+  // far above what one agent does and what the embedder can add (a few dozen memories/s), yet it stops a runaway
+  // loop from taking the server. Failed authentication: 30 a minute per address is plenty for typos and misconfigured
+  // clients, and caps guessing at 43,200 tries a day per address (against keys with ~190 bits of randomness).
+  rateLimitPerKey: {
+    env: "ENGRAM_RATE_LIMIT_PER_KEY",
+    yaml: "limits.rate_limit.per_key",
+    schema: z.coerce.number().int().min(0).default(600),
+  },
+  rateLimitFailedAuth: {
+    env: "ENGRAM_RATE_LIMIT_FAILED_AUTH",
+    yaml: "limits.rate_limit.failed_auth",
+    schema: z.coerce.number().int().min(0).default(30),
+  },
+  rateLimitWindow: {
+    env: "ENGRAM_RATE_LIMIT_WINDOW",
+    yaml: "limits.rate_limit.window_seconds",
+    schema: positiveInt.max(86_400).default(60),
+  },
+  trustProxy: {
+    env: "ENGRAM_TRUST_PROXY",
+    yaml: "server.trust_proxy",
+    // How many reverse proxies in front append to X-Forwarded-For; the client is the address the outermost one saw.
+    // 0 (default): X-Forwarded-For is ignored and the client is the socket's peer. true = 1, false = 0.
+    schema: z
+      .union([
+        z.literal(true).transform(() => 1),
+        z.literal(false).transform(() => 0),
+        z.enum(["true", "false"]).transform((v) => (v === "true" ? 1 : 0)),
+        z.coerce.number().int().min(0).max(10),
+      ])
+      .default(0),
+  },
+  // Audit log (src/audit/, docs/security.md): rows older than this many days are purged at start-up and daily; 0 keeps
+  // them forever. 90 days covers a quarter's review without the table growing without bound.
+  auditRetentionDays: {
+    env: "ENGRAM_AUDIT_RETENTION_DAYS",
+    yaml: "audit.retention_days",
+    schema: z.coerce.number().int().min(0).max(36_500).default(90),
+  },
   embeddingsUrl: { env: "ENGRAM_EMBEDDINGS_URL", yaml: "embeddings.url", schema: url.optional() },
   embeddingsModel: {
     env: "ENGRAM_EMBEDDINGS_MODEL",
@@ -357,8 +397,18 @@ function assemble(r: Raw, configFile: string | undefined, cwd: string) {
     authMode: r.authMode,
     logLevel: r.logLevel,
     limits: { bodyBytes: r.bodyLimit, textChars: r.maxTextLength },
+    /** Requests per key and failed authentications per client address, per window; 0 = no limit. */
+    rateLimits: {
+      perKey: r.rateLimitPerKey,
+      failedAuth: r.rateLimitFailedAuth,
+      windowSeconds: r.rateLimitWindow,
+    },
+    /** Reverse proxies in front whose X-Forwarded-For entries are believed (0: the socket's peer is the client). */
+    trustProxy: r.trustProxy,
     embeddings,
     sessionTimeoutSeconds: r.sessionTimeout,
+    /** Audit log retention in days (0: keep forever). */
+    audit: { retentionDays: r.auditRetentionDays },
     search: {
       efSearch: r.efSearch,
       /** PostgreSQL text search configuration for the keyword side. */

@@ -5,6 +5,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { registerAppRoutes } from "../apps/routes.js";
+import { registerAuditRoutes } from "../audit/routes.js";
 import { registerChatRoutes } from "../chat/routes.js";
 import { registerOpenMemoryRoutes } from "../compat/openmemory.js";
 import { AppError } from "../errors.js";
@@ -20,6 +21,7 @@ import { authenticate } from "./auth.js";
 import type { App, AppEnv } from "./context.js";
 import { errorBody, fieldError, fromZod, toAppError } from "./errors.js";
 import { registerHealthRoutes } from "./health.js";
+import { RateLimited, RateLimiter } from "./rate-limit.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -81,8 +83,10 @@ export function createApp(services: Services): App {
   });
 
   app.use("*", requestId);
+  const rateLimiter = new RateLimiter(services.db, services.config.rateLimits, { log: services.log });
   app.use("*", async (c, next) => {
     c.set("services", services);
+    c.set("rateLimiter", rateLimiter);
     await next();
   });
   app.use("*", logRequests);
@@ -113,6 +117,7 @@ export function createApp(services: Services): App {
 
   registerHealthRoutes(app);
   registerIdentityRoutes(app);
+  registerAuditRoutes(app);
   registerMemoryRoutes(app);
   registerAppRoutes(app);
   registerOpenMemoryRoutes(app);
@@ -138,6 +143,7 @@ export function createApp(services: Services): App {
 
   app.onError((thrown, c) => {
     const err = toAppError(thrown);
+    if (err instanceof RateLimited) c.header("Retry-After", String(err.retryAfter));
     if (err.status >= 500) {
       c.var.services?.log.error({ req_id: c.var.requestId, err: thrown }, "request failed");
     }

@@ -1,11 +1,19 @@
 /** Key -> principal -> acting user, for every authenticated route. */
 import type { Context, MiddlewareHandler } from "hono";
+import { type AuditBy, byPrincipal } from "../audit/store.js";
 import { AppError } from "../errors.js";
 import type { Scope } from "../identity/keys.js";
-import { type Actor, openPrincipal, type Principal, requireScopes } from "../identity/principal.js";
+import {
+  type Actor,
+  openPrincipal,
+  type Principal,
+  type RequestContext,
+  requireScopes,
+} from "../identity/principal.js";
 import { TenantIdSchema, UserIdSchema } from "../identity/schemas.js";
 import type { AppEnv } from "./context.js";
 import { checkHostAndOrigin } from "./host-guard.js";
+import { clientAddress } from "./rate-limit.js";
 
 /** The key may come as a bearer token, X-Api-Key, or MUXI's X-Muxi-Client-Key. */
 export function presentedKey(c: Context): string | undefined {
@@ -21,10 +29,24 @@ export function presentedKey(c: Context): string | undefined {
   return c.req.header("x-api-key") ?? c.req.header("x-muxi-client-key") ?? undefined;
 }
 
-/** Rejects requests without a valid key, except in the explicit local_open mode (loopback only, checked at start-up). */
+/**
+ * Rejects requests without a valid key, except in the explicit local_open mode (loopback only, checked at start-up).
+ * Rate limits (src/http/rate-limit.ts): a missing, malformed or refused key counts against the client's address, and
+ * a valid user or client key against itself; over either limit the answer is 429 (a keyless local_open request is
+ * not counted).
+ */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const { identity, config } = c.var.services;
-  const key = presentedKey(c);
+  const { config } = c.var.services;
+  const limiter = c.var.rateLimiter;
+  const address = clientAddress(c, config.trustProxy);
+  let key: string | undefined;
+  try {
+    key = presentedKey(c);
+  } catch (err) {
+    limiter.checkAddress(address);
+    await limiter.failedAuth(address);
+    throw err;
+  }
   if (!key) {
     if (config.authMode === "local_open") {
       // The bind is loopback, but a web page in the developer's browser is on loopback too: keyless requests must
@@ -33,16 +55,51 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
       c.set("principal", openPrincipal());
       return next();
     }
+    limiter.checkAddress(address);
+    await limiter.failedAuth(address);
     throw new AppError("unauthorized", "an API key is required: send 'Authorization: Bearer <key>'");
   }
-  c.set("principal", await identity.authenticate(key));
+  c.set("principal", await authenticateKey(c, key, address));
   return next();
 };
+
+/**
+ * A presented key -> its principal, under the rate limits: refused (429) while the address is over its
+ * failed-authentication limit; a 401 counts against the address; a valid key counts against itself.
+ */
+export async function authenticateKey(
+  c: Context<AppEnv>,
+  key: string,
+  address: string | undefined = clientAddress(c, c.var.services.config.trustProxy),
+): Promise<Principal> {
+  const limiter = c.var.rateLimiter;
+  limiter.checkAddress(address);
+  let principal: Principal;
+  try {
+    principal = await c.var.services.identity.authenticate(key);
+  } catch (err) {
+    if (err instanceof AppError && err.status === 401) await limiter.failedAuth(address);
+    throw err;
+  }
+  // The admin key is the operator's: bulk administration is not throttled (docs/security.md, Rate limits).
+  await limiter.keyHit(principal.kind === "admin" ? undefined : (principal.keyId ?? principal.kind), address);
+  return principal;
+}
 
 export function requireAdmin(c: Context<AppEnv>): Principal {
   const p = c.var.principal;
   if (p.kind !== "admin") throw new AppError("forbidden", "this route needs an admin key");
   return p;
+}
+
+/** The request's id and client address, recorded in the audit log with every change it makes. */
+export function requestContext(c: Context<AppEnv>): RequestContext {
+  return { requestId: c.var.requestId, clientAddr: clientAddress(c, c.var.services.config.trustProxy) };
+}
+
+/** For admin routes that change something: requires an admin key, and returns who acts for the audit row. */
+export function requireAdminBy(c: Context<AppEnv>): AuditBy {
+  return byPrincipal(requireAdmin(c), requestContext(c));
 }
 
 /** The user named by X-User-Id / X-Muxi-User-Id, with X-Muxi-Tenant-Id folded in as MUXI does (`acme:user_123`). */
@@ -84,5 +141,5 @@ export async function actorFor(
   if (bodyUser !== undefined && header !== undefined && header !== bodyUser) {
     throw new AppError("user_mismatch", "user_id: differs from the X-User-Id header", { field: "user_id" });
   }
-  return c.var.services.identity.resolveActor(p, bodyUser ?? header, tenantHint);
+  return c.var.services.identity.resolveActor(p, bodyUser ?? header, tenantHint, requestContext(c));
 }

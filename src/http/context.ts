@@ -2,12 +2,15 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Principal } from "../identity/principal.js";
 import type { Services } from "../services.js";
+import type { RateLimiter } from "./rate-limit.js";
 
 export interface AppEnv {
   Variables: {
     requestId: string;
     services: Services;
     principal: Principal;
+    /** This app's rate limiter (src/http/rate-limit.ts); the counts are in the database. */
+    rateLimiter: RateLimiter;
   };
 }
 

@@ -1,4 +1,5 @@
 /** API keys in SQL: issuing (admin, client and user keys), listing, revoking, rotating, and lookup by hash. */
+import { type AuditEntry, recordAudit, SYSTEM_BY } from "../audit/store.js";
 import type { Db, Queryable } from "../db/db.js";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
@@ -104,23 +105,25 @@ export async function insertKey(
   return { api_key: material.plaintext, key: toKey(rows[0] as KeyRow) };
 }
 
+/** Run inside a transaction (the caller's, which also records the audit row); `userPk` is the owner's internal id. */
 export async function createUserKey(
-  db: Db,
+  tx: Queryable,
   tenantId: string,
   externalId: string,
   opts: KeyOptions,
-): Promise<CreatedKey> {
-  return db.transaction(async (tx) => {
-    const user = await requireUserRow(tx, tenantId, externalId);
-    return insertKey(tx, "user", tenantId, user.id, opts);
-  });
+): Promise<CreatedKey & { userPk: string }> {
+  const user = await requireUserRow(tx, tenantId, externalId);
+  return { ...(await insertKey(tx, "user", tenantId, user.id, opts)), userPk: user.id };
 }
 
-export async function createClientKey(db: Db, tenantId: string, opts: KeyOptions): Promise<CreatedKey> {
-  return db.transaction(async (tx) => {
-    await requireTenant(tx, tenantId);
-    return insertKey(tx, "client", tenantId, null, opts);
-  });
+/** Run inside a transaction (the caller's). */
+export async function createClientKey(
+  tx: Queryable,
+  tenantId: string,
+  opts: KeyOptions,
+): Promise<CreatedKey> {
+  await requireTenant(tx, tenantId);
+  return insertKey(tx, "client", tenantId, null, opts);
 }
 
 export async function listKeys(
@@ -140,34 +143,43 @@ export async function listUserKeys(q: Queryable, tenantId: string, externalId: s
   return listKeys(q, { userPk: user.id });
 }
 
-export async function revokeKey(q: Queryable, keyId: string): Promise<ApiKey> {
+/** `userPk`: the key's user's internal id (user keys), for the audit row. */
+export async function revokeKey(
+  q: Queryable,
+  keyId: string,
+): Promise<{ key: ApiKey; userPk: string | null }> {
   const rows = await q.query<{ id: string }>(
     "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id",
     [keyId],
   );
   if (rows.length === 0) throw new AppError("key_not_found", `key '${keyId}' not found`);
   const keys = await q.query<KeyRow>(`${KEY_SELECT} WHERE k.id = $1`, [keyId]);
-  return toKey(keys[0] as KeyRow);
+  const row = keys[0] as KeyRow;
+  return { key: toKey(row), userPk: row.user_id };
 }
 
-/** Issues a new key with the old one's kind, owner, scopes and expiry, and revokes the old one, atomically. */
-export async function rotateKey(db: Db, keyId: string): Promise<CreatedKey & { rotated_from: string }> {
-  return db.transaction(async (tx) => {
-    const rows = await tx.query<KeyRow>(`${KEY_SELECT} WHERE k.id = $1 FOR UPDATE OF k`, [keyId]);
-    const old = rows[0];
-    if (!old) throw new AppError("key_not_found", `key '${keyId}' not found`);
-    if (old.revoked_at) throw new AppError("conflict", `key '${keyId}' is revoked and cannot be rotated`);
-    await tx.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1", [keyId]);
-    const created = await insertKey(tx, old.kind, old.tenant_id, old.user_id, {
-      name: old.name ?? undefined,
-      scopes: old.scopes as Scope[],
-      app: old.app ?? undefined,
-      ...(old.expires_at && old.expires_at.getTime() > Date.now()
-        ? { expires_at: old.expires_at.toISOString() }
-        : {}),
-    });
-    return { ...created, rotated_from: keyId };
+/**
+ * Issues a new key with the old one's kind, owner, scopes and expiry, and revokes the old one; run inside a
+ * transaction (the caller's), so both happen or neither. `userPk`: the owner's internal id, for the audit row.
+ */
+export async function rotateKey(
+  tx: Queryable,
+  keyId: string,
+): Promise<CreatedKey & { rotated_from: string; userPk: string | null }> {
+  const rows = await tx.query<KeyRow>(`${KEY_SELECT} WHERE k.id = $1 FOR UPDATE OF k`, [keyId]);
+  const old = rows[0];
+  if (!old) throw new AppError("key_not_found", `key '${keyId}' not found`);
+  if (old.revoked_at) throw new AppError("conflict", `key '${keyId}' is revoked and cannot be rotated`);
+  await tx.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1", [keyId]);
+  const created = await insertKey(tx, old.kind, old.tenant_id, old.user_id, {
+    name: old.name ?? undefined,
+    scopes: old.scopes as Scope[],
+    app: old.app ?? undefined,
+    ...(old.expires_at && old.expires_at.getTime() > Date.now()
+      ? { expires_at: old.expires_at.toISOString() }
+      : {}),
   });
+  return { ...created, rotated_from: keyId, userPk: old.user_id };
 }
 
 export async function hasActiveAdminKey(q: Queryable): Promise<boolean> {
@@ -196,15 +208,25 @@ export async function ensureAdminKey(db: Db, plaintext: string): Promise<EnvAdmi
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('engram:env-admin-key'))");
     const rows = await tx.query("SELECT 1 FROM api_keys WHERE hash = $1", [hash]);
     const created = rows.length === 0;
-    if (created)
-      await insertKey(tx, "admin", null, null, { name: "ENGRAM_ADMIN_KEY", fromEnv: true }, plaintext);
+    const stored = created
+      ? await insertKey(tx, "admin", null, null, { name: "ENGRAM_ADMIN_KEY", fromEnv: true }, plaintext)
+      : undefined;
     const revoked = await tx.query<{ id: string; prefix: string }>(
       `UPDATE api_keys SET revoked_at = now()
        WHERE from_env AND revoked_at IS NULL AND hash <> $1 RETURNING id, prefix`,
       [hash],
     );
+    // Start-up's changes are audited too, as `system`: who changed ENGRAM_ADMIN_KEY is the operator.
+    if (stored) await recordAudit(tx, SYSTEM_BY, adminKeyEntry("key.create", stored.key.id));
+    for (const key of revoked) {
+      await recordAudit(tx, SYSTEM_BY, adminKeyEntry("key.revoke", key.id));
+    }
     return { created, revoked };
   });
+}
+
+function adminKeyEntry(action: "key.create" | "key.revoke", keyId: string): AuditEntry {
+  return { action, tenantId: null, userPk: null, userId: null, resourceId: keyId };
 }
 
 export async function findKeyByHash(q: Queryable, hash: string): Promise<KeyRow | undefined> {

@@ -1,6 +1,6 @@
 /** Admin REST routes under /v1/keys: admin keys, and listing, revoking and rotating any key. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdmin } from "../http/auth.js";
+import { requireAdmin, requireAdminBy } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import { ApiKeySchema, CreatedKeySchema, CreateKeyBody, TenantQuery } from "./schemas.js";
@@ -26,8 +26,8 @@ export function registerKeyRoutes(app: App): void {
       responses: { 201: jsonResponse(CreatedKeySchema, "The key, shown once"), ...errorResponses },
     }),
     async (c) => {
-      requireAdmin(c);
-      return c.json(await c.var.services.identity.createAdminKey(c.req.valid("json")), 201);
+      const by = requireAdminBy(c);
+      return c.json(await c.var.services.identity.createAdminKey(c.req.valid("json"), undefined, by), 201);
     },
   );
 
@@ -61,8 +61,8 @@ export function registerKeyRoutes(app: App): void {
       responses: { 200: jsonResponse(ApiKeySchema, "The revoked key"), ...errorResponses },
     }),
     async (c) => {
-      requireAdmin(c);
-      return c.json(await c.var.services.identity.revokeKey(c.req.valid("param").key_id), 200);
+      const by = requireAdminBy(c);
+      return c.json(await c.var.services.identity.revokeKey(c.req.valid("param").key_id, by), 200);
     },
   );
 
@@ -80,8 +80,8 @@ export function registerKeyRoutes(app: App): void {
       },
     }),
     async (c) => {
-      requireAdmin(c);
-      return c.json(await c.var.services.identity.rotateKey(c.req.valid("param").key_id), 201);
+      const by = requireAdminBy(c);
+      return c.json(await c.var.services.identity.rotateKey(c.req.valid("param").key_id, by), 201);
     },
   );
 }

@@ -17,12 +17,20 @@ export interface Principal {
   app?: string | null;
 }
 
+/** Where a request came from, for the audit log (src/audit/store.ts): set by the HTTP face, absent elsewhere. */
+export interface RequestContext {
+  requestId?: string | undefined;
+  clientAddr?: string | undefined;
+}
+
 /** The user a request acts as. `userPk` is the internal id RLS is keyed on; `userId` the external one. */
 export interface Actor {
   principal: Principal;
   tenantId: string;
   userPk: string;
   userId: string;
+  /** The request's id and client address, recorded with every change the actor makes. */
+  context?: RequestContext | undefined;
 }
 
 export function hasScope(p: Principal, scope: Scope): boolean {

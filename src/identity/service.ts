@@ -4,12 +4,20 @@
  */
 import type { Logger } from "pino";
 import { requireBoundAppActive } from "../apps/service.js";
+import {
+  type AuditAction,
+  type AuditBy,
+  type AuditEntry,
+  byPrincipal,
+  recordAudit,
+  SYSTEM_BY,
+} from "../audit/store.js";
 import type { Db, Queryable } from "../db/db.js";
 import { AppError } from "../errors.js";
 import type { CreatedKey, KeyOptions } from "./key-store.js";
 import * as keyStore from "./key-store.js";
 import { hashesMatch, hashKey } from "./keys.js";
-import { type Actor, DEFAULT_USER_ID, type Principal } from "./principal.js";
+import { type Actor, DEFAULT_USER_ID, type Principal, type RequestContext } from "./principal.js";
 import type { ApiKey, Tenant, User } from "./schemas.js";
 import * as tenantStore from "./tenant-store.js";
 import type { UserRow } from "./user-store.js";
@@ -29,9 +37,21 @@ export class IdentityService {
   ) {}
 
   // ---- tenants
+  // Every change below writes its audit row (src/audit/store.ts) in the same transaction; `by` is who acted
+  // (the admin key and its request on the REST face, `cli` for the admin CLI's direct mode, `system` otherwise).
 
-  createTenant(id: string, name?: string): Promise<Tenant> {
-    return tenantStore.createTenant(this.db, id, name);
+  createTenant(id: string, name?: string, by: AuditBy = SYSTEM_BY): Promise<Tenant> {
+    return this.db.transaction(async (tx) => {
+      const tenant = await tenantStore.createTenant(tx, id, name);
+      await recordAudit(tx, by, {
+        action: "tenant.create",
+        tenantId: id,
+        userPk: null,
+        userId: null,
+        resourceId: id,
+      });
+      return tenant;
+    });
   }
 
   listTenants(): Promise<Tenant[]> {
@@ -41,24 +61,29 @@ export class IdentityService {
   // ---- users
 
   /** Creates a user and its first key in one transaction: no user is left without the key the caller was promised. */
-  async createUser(input: {
-    user_id: string;
-    tenant?: string | undefined;
-    name?: string | undefined;
-    email?: string | undefined;
-  }): Promise<{ user: User } & CreatedKey> {
+  async createUser(
+    input: {
+      user_id: string;
+      tenant?: string | undefined;
+      name?: string | undefined;
+      email?: string | undefined;
+    },
+    by: AuditBy = SYSTEM_BY,
+  ): Promise<{ user: User } & CreatedKey> {
     const tenantId = input.tenant ?? "default";
     return this.db.transaction(async (tx) => {
       await tenantStore.requireTenant(tx, tenantId);
       const row = await userStore.insertUser(tx, tenantId, input);
       const created = await keyStore.insertKey(tx, "user", tenantId, row.id, { name: "default" });
+      // One row for the change: the user's first key comes with it (its id is in every later row of that key).
+      await recordAudit(tx, by, userEntry("user.create", row, row.id));
       return { user: userStore.toUser(row), ...created };
     });
   }
 
   /** Users named by a client key are created on first use; concurrent first uses create exactly one. */
-  ensureUser(tenantId: string, externalId: string): Promise<UserRow> {
-    return userStore.ensureUserRow(this.db, tenantId, externalId);
+  ensureUser(tenantId: string, externalId: string, by: AuditBy = SYSTEM_BY): Promise<UserRow> {
+    return userStore.ensureUserRow(this.db, tenantId, externalId, by);
   }
 
   requireUserRow(q: Queryable, tenantId: string, externalId: string): Promise<UserRow> {
@@ -81,27 +106,59 @@ export class IdentityService {
     tenantId: string,
     externalId: string,
     patch: { name?: string | null | undefined; email?: string | null | undefined },
+    by: AuditBy = SYSTEM_BY,
   ): Promise<User> {
-    return userStore.updateUser(this.db, tenantId, externalId, patch);
+    return this.db.transaction(async (tx) => {
+      const row = await userStore.updateUser(tx, tenantId, externalId, patch);
+      await recordAudit(tx, by, userEntry("user.update", row, row.id));
+      return userStore.toUser(row);
+    });
   }
 
   /** Deletes the user and, by cascade in the same transaction, every row it owns: memories, keys, and the rest. */
-  deleteUser(tenantId: string, externalId: string): Promise<{ deleted_memories: number }> {
-    return userStore.deleteUser(this.db, tenantId, externalId);
+  deleteUser(
+    tenantId: string,
+    externalId: string,
+    by: AuditBy = SYSTEM_BY,
+  ): Promise<{ deleted_memories: number }> {
+    return this.db.transaction(async (tx) => {
+      const { deleted_memories, userPk } = await userStore.deleteUser(tx, tenantId, externalId);
+      // The audit row has no foreign key: it outlives the user it names.
+      const entry = { tenant_id: tenantId, id: userPk, external_id: externalId };
+      await recordAudit(tx, by, userEntry("user.delete", entry, userPk));
+      return { deleted_memories };
+    });
   }
 
   // ---- keys
 
-  createUserKey(tenantId: string, externalId: string, opts: KeyOptions): Promise<CreatedKey> {
-    return keyStore.createUserKey(this.db, tenantId, externalId, opts);
+  createUserKey(
+    tenantId: string,
+    externalId: string,
+    opts: KeyOptions,
+    by: AuditBy = SYSTEM_BY,
+  ): Promise<CreatedKey> {
+    return this.db.transaction(async (tx) => {
+      const { userPk, ...created } = await keyStore.createUserKey(tx, tenantId, externalId, opts);
+      await recordAudit(tx, by, keyEntry("key.create", created.key, userPk));
+      return created;
+    });
   }
 
-  createClientKey(tenantId: string, opts: KeyOptions): Promise<CreatedKey> {
-    return keyStore.createClientKey(this.db, tenantId, opts);
+  createClientKey(tenantId: string, opts: KeyOptions, by: AuditBy = SYSTEM_BY): Promise<CreatedKey> {
+    return this.db.transaction(async (tx) => {
+      const created = await keyStore.createClientKey(tx, tenantId, opts);
+      await recordAudit(tx, by, keyEntry("key.create", created.key, null));
+      return created;
+    });
   }
 
-  createAdminKey(opts: KeyOptions = {}, plaintext?: string): Promise<CreatedKey> {
-    return keyStore.insertKey(this.db, "admin", null, null, opts, plaintext);
+  createAdminKey(opts: KeyOptions = {}, plaintext?: string, by: AuditBy = SYSTEM_BY): Promise<CreatedKey> {
+    return this.db.transaction(async (tx) => {
+      const created = await keyStore.insertKey(tx, "admin", null, null, opts, plaintext);
+      await recordAudit(tx, by, keyEntry("key.create", created.key, null));
+      return created;
+    });
   }
 
   listKeys(filter: { tenant?: string | undefined; userPk?: string | undefined }): Promise<ApiKey[]> {
@@ -112,13 +169,24 @@ export class IdentityService {
     return keyStore.listUserKeys(this.db, tenantId, externalId);
   }
 
-  revokeKey(keyId: string): Promise<ApiKey> {
-    return keyStore.revokeKey(this.db, keyId);
+  revokeKey(keyId: string, by: AuditBy = SYSTEM_BY): Promise<ApiKey> {
+    return this.db.transaction(async (tx) => {
+      const { key, userPk } = await keyStore.revokeKey(tx, keyId);
+      await recordAudit(tx, by, keyEntry("key.revoke", key, userPk));
+      return key;
+    });
   }
 
-  /** Issues a new key with the old one's kind, owner, scopes and expiry, and revokes the old one, atomically. */
-  rotateKey(keyId: string): Promise<CreatedKey & { rotated_from: string }> {
-    return keyStore.rotateKey(this.db, keyId);
+  /**
+   * Issues a new key with the old one's kind, owner, scopes and expiry, and revokes the old one, atomically. One
+   * audit row, `key.rotate`, naming the old key (the new one's id is in the response and in its own later rows).
+   */
+  rotateKey(keyId: string, by: AuditBy = SYSTEM_BY): Promise<CreatedKey & { rotated_from: string }> {
+    return this.db.transaction(async (tx) => {
+      const { userPk, ...rotated } = await keyStore.rotateKey(tx, keyId);
+      await recordAudit(tx, by, { ...keyEntry("key.rotate", rotated.key, userPk), resourceId: keyId });
+      return rotated;
+    });
   }
 
   hasActiveAdminKey(): Promise<boolean> {
@@ -189,8 +257,13 @@ export class IdentityService {
    * A key bound to an app (`Principal.app`) that is paused for that user is refused here, with 403 app_paused, for
    * every user-scoped route and MCP tool: one lookup per request, not one per statement.
    */
-  async resolveActor(p: Principal, requested: string | undefined, tenantHint?: string): Promise<Actor> {
-    const actor = await this.findActor(p, requested, tenantHint);
+  async resolveActor(
+    p: Principal,
+    requested: string | undefined,
+    tenantHint?: string,
+    context?: RequestContext,
+  ): Promise<Actor> {
+    const actor = await this.findActor(p, requested, tenantHint, context);
     await requireBoundAppActive(this.db, actor);
     this.touchUser(actor.userPk);
     return actor;
@@ -206,7 +279,14 @@ export class IdentityService {
     return actor;
   }
 
-  private async findActor(p: Principal, requested: string | undefined, tenantHint?: string): Promise<Actor> {
+  /** `context` goes on the actor (and into the audit row of a user created here on a client key's first use). */
+  private async findActor(
+    p: Principal,
+    requested: string | undefined,
+    tenantHint?: string,
+    context?: RequestContext,
+  ): Promise<Actor> {
+    const withContext = context ? { context } : {};
     if (p.kind === "user") {
       const row = await userStore.findUserRowByPk(this.db, p.userPk);
       if (!row) throw new AppError("invalid_api_key", "the API key's user no longer exists");
@@ -219,7 +299,13 @@ export class IdentityService {
           },
         );
       }
-      return { principal: p, tenantId: row.tenant_id, userPk: row.id, userId: row.external_id };
+      return {
+        principal: p,
+        tenantId: row.tenant_id,
+        userPk: row.id,
+        userId: row.external_id,
+        ...withContext,
+      };
     }
     if (p.kind === "admin") {
       if (requested === undefined) {
@@ -232,11 +318,30 @@ export class IdentityService {
         );
       }
       const row = await userStore.requireUserRow(this.db, tenantHint ?? "default", requested);
-      return { principal: p, tenantId: row.tenant_id, userPk: row.id, userId: row.external_id };
+      return {
+        principal: p,
+        tenantId: row.tenant_id,
+        userPk: row.id,
+        userId: row.external_id,
+        ...withContext,
+      };
     }
     const tenantId = p.tenantId ?? "default";
     const externalId = requested ?? DEFAULT_USER_ID;
-    const row = await userStore.ensureUserRow(this.db, tenantId, externalId);
-    return { principal: p, tenantId, userPk: row.id, userId: row.external_id };
+    const row = await userStore.ensureUserRow(this.db, tenantId, externalId, byPrincipal(p, context));
+    return { principal: p, tenantId, userPk: row.id, userId: row.external_id, ...withContext };
   }
+}
+
+function userEntry(
+  action: AuditAction,
+  row: Pick<UserRow, "tenant_id" | "id" | "external_id">,
+  resourceId: string,
+): AuditEntry {
+  return { action, tenantId: row.tenant_id, userPk: row.id, userId: row.external_id, resourceId };
+}
+
+/** A key's audit entry: its tenant and user (none for admin keys), the key as the resource. */
+function keyEntry(action: AuditAction, key: ApiKey, userPk: string | null): AuditEntry {
+  return { action, tenantId: key.tenant, userPk, userId: key.user_id, resourceId: key.id };
 }

@@ -1,6 +1,6 @@
 /** Admin REST routes under /v1/tenants: tenants and their client keys. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdmin } from "../http/auth.js";
+import { requireAdmin, requireAdminBy } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import {
@@ -29,9 +29,9 @@ export function registerTenantRoutes(app: App): void {
       },
     }),
     async (c) => {
-      requireAdmin(c);
+      const by = requireAdminBy(c);
       const body = c.req.valid("json");
-      return c.json(await c.var.services.identity.createTenant(body.id, body.name), 201);
+      return c.json(await c.var.services.identity.createTenant(body.id, body.name, by), 201);
     },
   );
 
@@ -67,9 +67,9 @@ export function registerTenantRoutes(app: App): void {
       responses: { 201: jsonResponse(CreatedKeySchema, "The key, shown once"), ...errorResponses },
     }),
     async (c) => {
-      requireAdmin(c);
+      const by = requireAdminBy(c);
       return c.json(
-        await c.var.services.identity.createClientKey(c.req.valid("param").id, c.req.valid("json")),
+        await c.var.services.identity.createClientKey(c.req.valid("param").id, c.req.valid("json"), by),
         201,
       );
     },

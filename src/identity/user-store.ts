@@ -1,5 +1,6 @@
 /** Users in SQL: insertion (explicit, or on a client key's first use), lookup, listing, update and deletion. */
-import type { Db, Queryable } from "../db/db.js";
+import { type AuditBy, auditByValues, SYSTEM_BY } from "../audit/store.js";
+import type { Queryable } from "../db/db.js";
 import { isUniqueViolation } from "../db/db.js";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
@@ -54,14 +55,29 @@ export async function insertUser(
   }
 }
 
-/** Users named by a client key are created on first use; concurrent first uses create exactly one. */
-export async function ensureUserRow(q: Queryable, tenantId: string, externalId: string): Promise<UserRow> {
+/**
+ * Users named by a client key are created on first use; concurrent first uses create exactly one. The creation and
+ * its audit row are one statement (so atomic without a transaction); a lost race inserts neither.
+ */
+export async function ensureUserRow(
+  q: Queryable,
+  tenantId: string,
+  externalId: string,
+  by: AuditBy = SYSTEM_BY,
+): Promise<UserRow> {
   const existing = await findUserRow(q, tenantId, externalId);
   if (existing) return existing;
+  const userPk = newId("usr");
+  // One statement: the user and its audit row are written together, and a lost race writes neither.
   await q.query(
-    `INSERT INTO users (id, tenant_id, external_id) VALUES ($1, $2, $3)
-     ON CONFLICT ON CONSTRAINT users_tenant_external_key DO NOTHING`,
-    [newId("usr"), tenantId, externalId],
+    `WITH ins AS (
+       INSERT INTO users (id, tenant_id, external_id) VALUES ($1, $2, $3)
+       ON CONFLICT ON CONSTRAINT users_tenant_external_key DO NOTHING RETURNING id
+     )
+     INSERT INTO audit_log (id, key_id, key_kind, request_id, client_addr, tenant_id, user_id, external_user_id,
+       action, resource_id)
+     SELECT $4, $5, $6, $7, $8, $2, ins.id, $3, 'user.create', ins.id FROM ins`,
+    [userPk, tenantId, externalId, newId("aud"), ...auditByValues(by)],
   );
   const row = await findUserRow(q, tenantId, externalId);
   if (!row) throw new Error(`user ${tenantId}/${externalId} vanished after insert`);
@@ -122,7 +138,7 @@ export async function updateUser(
   tenantId: string,
   externalId: string,
   patch: { name?: string | null | undefined; email?: string | null | undefined },
-): Promise<User> {
+): Promise<UserRow> {
   const rows = await q.query<UserRow>(
     `UPDATE users SET
        name = CASE WHEN $3::boolean THEN $4 ELSE name END,
@@ -141,24 +157,24 @@ export async function updateUser(
   );
   const row = rows[0];
   if (!row) throw new AppError("user_not_found", `user '${externalId}' not found in tenant '${tenantId}'`);
-  return toUser(row);
+  return row;
 }
 
-/** Deletes the user and, by cascade in the same transaction, every row it owns: memories, keys, and the rest. */
+/**
+ * Deletes the user and, by cascade, every row it owns: memories, keys, and the rest. Run inside a transaction (the
+ * caller's, which also records the audit row). `userPk`: the deleted user's internal id.
+ */
 export async function deleteUser(
-  db: Db,
+  tx: Queryable,
   tenantId: string,
   externalId: string,
-): Promise<{ deleted_memories: number }> {
-  return db.transaction(async (tx) => {
-    const row = await requireUserRow(tx, tenantId, externalId);
-    const counts = await tx.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM memories WHERE user_id = $1",
-      [row.id],
-    );
-    await tx.query("DELETE FROM users WHERE id = $1", [row.id]);
-    return { deleted_memories: counts[0]?.n ?? 0 };
-  });
+): Promise<{ deleted_memories: number; userPk: string }> {
+  const row = await requireUserRow(tx, tenantId, externalId);
+  const counts = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM memories WHERE user_id = $1", [
+    row.id,
+  ]);
+  await tx.query("DELETE FROM users WHERE id = $1", [row.id]);
+  return { deleted_memories: counts[0]?.n ?? 0, userPk: row.id };
 }
 
 export async function markUserActive(q: Queryable, userPk: string): Promise<void> {

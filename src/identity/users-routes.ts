@@ -1,6 +1,6 @@
 /** Admin REST routes under /v1/users: users, and each user's keys. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdmin } from "../http/auth.js";
+import { requireAdmin, requireAdminBy } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import {
@@ -43,8 +43,8 @@ export function registerUserRoutes(app: App): void {
       },
     }),
     async (c) => {
-      requireAdmin(c);
-      return c.json(await c.var.services.identity.createUser(c.req.valid("json")), 201);
+      const by = requireAdminBy(c);
+      return c.json(await c.var.services.identity.createUser(c.req.valid("json"), by), 201);
     },
   );
 
@@ -92,10 +92,15 @@ export function registerUserRoutes(app: App): void {
       responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses },
     }),
     async (c) => {
-      requireAdmin(c);
+      const by = requireAdminBy(c);
       const tenant = c.req.valid("query").tenant ?? "default";
       return c.json(
-        await c.var.services.identity.updateUser(tenant, c.req.valid("param").user_id, c.req.valid("json")),
+        await c.var.services.identity.updateUser(
+          tenant,
+          c.req.valid("param").user_id,
+          c.req.valid("json"),
+          by,
+        ),
         200,
       );
     },
@@ -112,10 +117,10 @@ export function registerUserRoutes(app: App): void {
       responses: { 200: jsonResponse(DeletedUser, "Deleted"), ...errorResponses },
     }),
     async (c) => {
-      requireAdmin(c);
+      const by = requireAdminBy(c);
       const tenant = c.req.valid("query").tenant ?? "default";
       const { user_id } = c.req.valid("param");
-      const result = await c.var.services.identity.deleteUser(tenant, user_id);
+      const result = await c.var.services.identity.deleteUser(tenant, user_id, by);
       return c.json({ deleted: true as const, user_id, ...result }, 200);
     },
   );
@@ -134,12 +139,13 @@ export function registerUserKeyRoutes(app: App): void {
       responses: { 201: jsonResponse(CreatedKeySchema, "The key, shown once"), ...errorResponses },
     }),
     async (c) => {
-      requireAdmin(c);
+      const by = requireAdminBy(c);
       const tenant = c.req.valid("query").tenant ?? "default";
       const created = await c.var.services.identity.createUserKey(
         tenant,
         c.req.valid("param").user_id,
         c.req.valid("json"),
+        by,
       );
       return c.json(created, 201);
     },

@@ -7,6 +7,7 @@ import {
   NOT_IN_PAUSED_APP,
   pausedAppOfMemory,
 } from "../apps/service.js";
+import { auditActor, auditAdminRead } from "../audit/store.js";
 import type { SearchConfig } from "../config/config.js";
 import type { Db, Queryable } from "../db/db.js";
 import type { Embedder } from "../embeddings/embedder.js";
@@ -183,6 +184,7 @@ export class MemoryService {
         newText: row.text,
         newState: row.state,
       });
+      await auditActor(tx, actor, "memory.add", row.id);
       return { memory: toMemory(row), created: true };
     });
   }
@@ -202,6 +204,7 @@ export class MemoryService {
       ]);
       if (paused.length > 0)
         throw new AppError("app_paused", `memory '${id}' belongs to app '${row.app}', which is paused`);
+      await auditAdminRead(tx, actor, "admin.read.memories", id);
       return toMemory(row);
     });
   }
@@ -230,6 +233,7 @@ export class MemoryService {
     params.push(input.limit + 1);
     const rows = await this.db.withUser(actor.userPk, async (tx) => {
       await checkAppReadable(tx, actor, filters.app);
+      await auditAdminRead(tx, actor, "admin.read.memories");
       return tx.query<MemoryRow>(
         `SELECT ${MEMORY_COLUMNS} FROM memories WHERE ${where} ORDER BY id DESC LIMIT $${params.length}`,
         params,
@@ -249,6 +253,7 @@ export class MemoryService {
     const where = `${filterClause(actor.userPk, input.app ? { app: input.app } : undefined, params)} AND ${NOT_IN_PAUSED_APP}`;
     return this.db.withUser(actor.userPk, async (tx) => {
       await checkAppReadable(tx, actor, input.app);
+      await auditAdminRead(tx, actor, "admin.read.memories");
       const total = await tx.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM memories WHERE ${where}`,
         params,
@@ -313,6 +318,8 @@ export class MemoryService {
           newState: row.state,
         });
       }
+      // One audit row per update, whatever it changed (history has one event per kind of change).
+      await auditActor(tx, actor, "memory.update", id);
       return toMemory(row);
     });
   }
@@ -334,6 +341,7 @@ export class MemoryService {
         oldState: row.state,
         newState: "deleted",
       });
+      await auditActor(tx, actor, "memory.delete", id);
     });
   }
 
@@ -358,6 +366,7 @@ export class MemoryService {
           ids.map(() => newId("evt")),
         ],
       );
+      await auditActor(tx, actor, "memory.delete_all");
       return { deleted: rows.length };
     });
   }
@@ -369,9 +378,11 @@ export class MemoryService {
       const paused = await pausedAppOfMemory(tx, actor.userPk, id);
       if (paused)
         throw new AppError("app_paused", `memory '${id}' belongs to app '${paused}', which is paused`);
-      return listEvents(tx, actor.userPk, id);
+      const found = await listEvents(tx, actor.userPk, id);
+      if (found.length === 0) throw notFound(id);
+      await auditAdminRead(tx, actor, "admin.read.memories", id);
+      return found;
     });
-    if (events.length === 0) throw notFound(id);
     return events;
   }
 
@@ -403,6 +414,7 @@ export class MemoryService {
     };
     const candidates = await this.db.withUser(actor.userPk, async (tx) => {
       await checkAppReadable(tx, actor, input.filters?.app);
+      await auditAdminRead(tx, actor, "admin.read.memories");
       return runSearch(tx, plan);
     });
     const fusion = mode === "hybrid" ? this.opts.search.fusion : "none";

@@ -1,4 +1,6 @@
 /** Sessions and their messages, with sliding expiry kept in the database (so every server agrees), always inside RLS. */
+
+import { auditActor, auditAdminRead } from "../audit/store.js";
 import type { Db, Queryable } from "../db/db.js";
 import { AppError } from "../errors.js";
 import type { Actor } from "../identity/principal.js";
@@ -67,8 +69,8 @@ export class SessionService {
   }
 
   async create(actor: Actor, input: CreateSessionInput): Promise<Session> {
-    const rows = await this.db.withUser(actor.userPk, (tx) =>
-      tx.query<SessionRow>(
+    const row = await this.db.withUser(actor.userPk, async (tx) => {
+      const rows = await tx.query<SessionRow>(
         `INSERT INTO sessions (id, tenant_id, user_id, metadata, expires_at)
          VALUES ($1, $2, $3, $4::jsonb, now() + make_interval(secs => $5))
          RETURNING ${SESSION_COLUMNS}`,
@@ -79,9 +81,12 @@ export class SessionService {
           JSON.stringify(input.metadata ?? {}),
           this.opts.timeoutSeconds,
         ],
-      ),
-    );
-    return this.toSession(actor, rows[0] as SessionRow);
+      );
+      const created = rows[0] as SessionRow;
+      await auditActor(tx, actor, "session.create", created.id);
+      return created;
+    });
+    return this.toSession(actor, row);
   }
 
   async list(
@@ -100,12 +105,13 @@ export class SessionService {
       where += ` AND id < $${params.length}`;
     }
     params.push(input.limit + 1);
-    const rows = await this.db.withUser(actor.userPk, (tx) =>
-      tx.query<SessionRow>(
+    const rows = await this.db.withUser(actor.userPk, async (tx) => {
+      await auditAdminRead(tx, actor, "admin.read.sessions");
+      return tx.query<SessionRow>(
         `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ${where} ORDER BY id DESC LIMIT $${params.length}`,
         params,
-      ),
-    );
+      );
+    });
     const page = rows.slice(0, input.limit);
     const last = page[page.length - 1];
     return {
@@ -123,6 +129,7 @@ export class SessionService {
         `SELECT ${MESSAGE_COLUMNS} FROM session_messages WHERE session_id = $1 AND user_id = $2 ORDER BY created_at, id`,
         [id, actor.userPk],
       );
+      await auditAdminRead(tx, actor, "admin.read.sessions", id);
       return { session: s, messages: m };
     });
     return { ...this.toSession(actor, session), messages: messages.map(toMessage) };
@@ -184,7 +191,11 @@ export class SessionService {
         ],
       );
       const row = rows[0];
-      if (row) return toMessage(row);
+      if (row) {
+        // The message's text is never in the audit row: the session is the resource.
+        await auditActor(tx, actor, "session.append", id);
+        return toMessage(row);
+      }
       const s = await this.findSession(tx, actor, id);
       if (s.expired) {
         throw new AppError(
@@ -200,10 +211,14 @@ export class SessionService {
   /** Deletes the session and its messages; memories made in it are kept. */
   async delete(actor: Actor, id: string): Promise<void> {
     if (!SESSION_ID.test(id)) throw notFound(id);
-    const rows = await this.db.withUser(actor.userPk, (tx) =>
-      tx.query("DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING id", [id, actor.userPk]),
-    );
-    if (rows.length === 0) throw notFound(id);
+    await this.db.withUser(actor.userPk, async (tx) => {
+      const rows = await tx.query("DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING id", [
+        id,
+        actor.userPk,
+      ]);
+      if (rows.length === 0) throw notFound(id);
+      await auditActor(tx, actor, "session.delete", id);
+    });
   }
 
   private async findSession(tx: Queryable, actor: Actor, id: string): Promise<SessionRow> {
