@@ -206,13 +206,10 @@ export function clientAddress(c: Context, trustProxy: number): string | undefine
       if (client) return addressBucket(client);
     }
   }
-  if (!c.env) return undefined; // app.request in-process: no socket
-  try {
-    const address = getConnInfo(c).remote.address;
-    return address ? addressBucket(address) : undefined;
-  } catch {
-    return undefined;
-  }
+  // app.request in-process has no Node request (c.env.incoming), so no socket and no address.
+  if (!(c.env as { incoming?: unknown } | undefined)?.incoming) return undefined;
+  const address = getConnInfo(c).remote.address;
+  return address ? addressBucket(address) : undefined;
 }
 
 /**
