@@ -15,6 +15,7 @@
  * The seed fixes every random choice (operations, texts, delays); the interleaving still depends on timing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rng } from "../bench/lib/stats.js";
 import { type Backend, backends } from "./helpers/backends.js";
 import {
   api,
@@ -50,18 +51,6 @@ const USERS = 3;
 const ADMIN_KEY = "ek_admin_CrashSafety0123456789abcdefXYZ";
 // A start on a loaded 2-core machine (other suites running) can take tens of seconds with the built-in model.
 const READY_TIMEOUT_MS = 120_000;
-
-/** mulberry32: small, seedable, good enough to pick operations and delays reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   "apple river window garden piano coffee yellow mountain winter engine violet harbor lemon rocket " +

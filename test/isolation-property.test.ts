@@ -13,6 +13,7 @@
  * interval (default 250). A failure prints the seed and the operation index to rerun it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rng as mulberry32 } from "../bench/lib/stats.js";
 import { backends } from "./helpers/backends.js";
 import { ADMIN_KEY, makeUser, startEngram, type TestEngram } from "./helpers/runtime.js";
 
@@ -31,18 +32,6 @@ const OPS = envInt("ENGRAM_PROPERTY_OPS", process.env.ENGRAM_SOAK === "1" ? 30_0
 const CHECK_EVERY = Math.max(1, envInt("ENGRAM_PROPERTY_CHECK_EVERY", 250));
 /** Soak runs are long; CI's default finishes well inside this. */
 const TIMEOUT_MS = Math.max(300_000, OPS * 150);
-
-/** mulberry32: small, deterministic, the same sequence everywhere. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------- the world
 
