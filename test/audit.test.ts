@@ -268,8 +268,7 @@ describe.each(backends)("audit log ($name)", (backend) => {
     const actor = await e.runtime.services.identity.resolveActor(
       await e.runtime.services.identity.authenticate(key),
       undefined,
-      undefined,
-      { requestId: "rolled-back" },
+      { context: { requestId: "rolled-back" } },
     );
     await expect(
       e.runtime.services.db.withUser(actor.userPk, async (tx) => {

@@ -554,23 +554,29 @@ describe.each(backends)("every route x every principal ($name)", (backend) => {
     expect([withA.status, withA.body.error?.code]).toEqual([made.status, made.body.error?.code]);
     // OpenMemory's user_id (query or body) names only the key's own user.
     const omList = await e.call("GET", `/api/v1/memories/?user_id=${aUser}`, b);
-    expect([omList.status, omList.body.error?.code]).toEqual([403, "user_mismatch"]);
+    // The error names where the user came from: here the query's user_id, not a header the client never sent.
+    expect([omList.status, omList.body.error?.code, omList.body.error?.field]).toEqual([
+      403,
+      "user_mismatch",
+      "user_id",
+    ]);
+    expect(omList.body.error?.message).toBe("this key belongs to another user than the one named in user_id");
     const omAdd = await e.call("POST", "/api/v1/memories/", { ...b, body: { text: "x", user_id: aUser } });
-    expect([omAdd.status, omAdd.body.error?.code]).toEqual([403, "user_mismatch"]);
+    expect([omAdd.status, omAdd.body.error?.code, omAdd.body.error?.field]).toEqual([
+      403,
+      "user_mismatch",
+      "user_id",
+    ]);
     expect(JSON.stringify(await snapshot())).toBe(before);
   });
 
   /**
-   * What answers first when a request is wrong in two ways. The key always comes first: authenticate is
-   * middleware on /v1/* and /api/v1/memories*. But the admin and scope checks (requireAdmin, actorFor) run in the
-   * handlers, and @hono/zod-openapi runs a route's validators before its handler, so a user key on an admin route,
-   * or a key without the scope, gets 400 validation_error, not 403, when its body is invalid too. No data is
-   * revealed (the schemas are public in /openapi.json), but the answer depends on the body. This pins the current
-   * order; moving the checks into createRoute's `middleware` (which runs before the validators) would make it
-   * 403 everywhere, and this test then changes with it. OpenMemory search reads its body in the handler, and
-   * validates the query before actorFor too.
+   * What answers first when a request is wrong in two ways: the key (authenticate, middleware on /v1/*,
+   * /api/v1/memories* and /mcp), then the route's guard (adminOnly / needs(...) in createRoute's `middleware`,
+   * which @hono/zod-openapi runs before the route's validators), then validation. So a refused key gets the same
+   * 403 whatever it sends, and the answer never depends on whether its body was valid.
    */
-  it("order: the key before validation; validation before the admin and scope checks", async () => {
+  it("order: the key, then the admin and scope checks, then validation", async () => {
     const withBody = ops.filter((op) => {
       const route = ROUTES[op];
       return route && route.need !== "public" && route.body !== undefined;
@@ -591,10 +597,15 @@ describe.each(backends)("every route x every principal ($name)", (backend) => {
       answers.push(`${op}: ${res.status} ${res.body.error?.code}`);
     }
     expect(noKey).toEqual([]);
-    expect(answers).toEqual(withBody.map((op) => `${op}: 400 validation_error`));
+    expect(answers).toEqual(
+      withBody.map((op) => {
+        const route = ROUTES[op] as Route;
+        return `${op}: 403 ${route.need === "admin" ? "forbidden" : "insufficient_scope"}`;
+      }),
+    );
     console.log(
       `route-principals (${backend.name}): ${withBody.length} operations with a body answer a refused key's ` +
-        `invalid body with 400 before 403: ${withBody.join(", ")}`,
+        `invalid body with 403, not 400`,
     );
   });
 });

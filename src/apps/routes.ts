@@ -1,6 +1,6 @@
 /** REST routes for apps under /v1/apps: thin adapters over AppService. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { actorFor } from "../http/auth.js";
+import { needs, routeActor } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import { AppSchema, CreateAppBody, UpdateAppBody } from "./schemas.js";
@@ -14,11 +14,12 @@ export function registerAppRoutes(app: App): void {
       path: "/v1/apps",
       tags,
       security,
+      middleware: [needs("memories:read")],
       summary: "The caller's apps (every user has `default`)",
       responses: { 200: jsonResponse(z.object({ apps: z.array(AppSchema) }), "Apps"), ...errorResponses },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:read");
+      const actor = await routeActor(c);
       return c.json({ apps: await c.var.services.apps.list(actor) }, 200);
     },
   );
@@ -29,12 +30,13 @@ export function registerAppRoutes(app: App): void {
       path: "/v1/apps",
       tags,
       security,
+      middleware: [needs("memories:write")],
       summary: "Create an app",
       request: { body: jsonBody(CreateAppBody) },
       responses: { 201: jsonResponse(AppSchema, "The app"), 409: errorResponses[400], ...errorResponses },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:write");
+      const actor = await routeActor(c);
       return c.json(await c.var.services.apps.create(actor, c.req.valid("json")), 201);
     },
   );
@@ -45,6 +47,7 @@ export function registerAppRoutes(app: App): void {
       path: "/v1/apps/{id}",
       tags,
       security,
+      middleware: [needs("memories:write")],
       summary: "Pause or resume an app (by id or name): a paused app can neither write nor read",
       request: {
         params: z.object({
@@ -59,7 +62,7 @@ export function registerAppRoutes(app: App): void {
       responses: { 200: jsonResponse(AppSchema, "The app"), ...errorResponses },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:write");
+      const actor = await routeActor(c);
       return c.json(
         await c.var.services.apps.update(actor, c.req.valid("param").id, c.req.valid("json")),
         200,

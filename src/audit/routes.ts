@@ -1,6 +1,6 @@
 /** GET /v1/audit: the audit log, for admin keys only. */
 import { createRoute } from "@hono/zod-openapi";
-import { requireAdmin } from "../http/auth.js";
+import { adminOnly, requireAdmin } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonResponse, security } from "../http/openapi.js";
 import { AuditPage, AuditQuery } from "./schemas.js";
@@ -12,6 +12,7 @@ export function registerAuditRoutes(app: App): void {
       path: "/v1/audit",
       tags: ["admin"],
       security,
+      middleware: [adminOnly],
       summary:
         "List audit events, newest first: changes and admin reads of users' data (never texts or keys)",
       request: { query: AuditQuery },

@@ -1,7 +1,7 @@
 /** REST route for chat: POST /v1/chat, as JSON or as server-sent events. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import { actorFor } from "../http/auth.js";
+import { needs, routeActor } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorBody, toAppError } from "../http/errors.js";
 import { ErrorSchema, errorResponses, jsonBody, security } from "../http/openapi.js";
@@ -19,6 +19,7 @@ export function registerChatRoutes(app: App): void {
       path: "/v1/chat",
       tags: ["chat"],
       security,
+      middleware: [needs("sessions:write", "memories:read", "memories:write")],
       summary: "Chat with memory: recall the caller's memories, reply, and remember new facts",
       description:
         "Needs the sessions:write, memories:read and memories:write scopes. Without an LLM configured, a built-in " +
@@ -41,7 +42,7 @@ export function registerChatRoutes(app: App): void {
       },
     }),
     async (c) => {
-      const actor = await actorFor(c, ["sessions:write", "memories:read", "memories:write"]);
+      const actor = await routeActor(c);
       const input = c.req.valid("json");
       const { chat, log } = c.var.services;
       if (!input.stream) return c.json(await chat.chat(actor, input), 200);

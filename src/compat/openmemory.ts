@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { AppError } from "../errors.js";
-import { actorFor, authenticate, authenticateKey } from "../http/auth.js";
+import { authenticate, authenticateKey, needs, routeActor } from "../http/auth.js";
 import type { App, AppEnv } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import { UserIdSchema } from "../identity/schemas.js";
@@ -101,6 +101,7 @@ function registerCollectionRoutes(app: App): void {
         path,
         tags,
         security,
+        middleware: [needs("memories:write")],
         hide: path === "/api/v1/memories",
         summary: "Create a memory (OpenMemory shape)",
         request: { body: jsonBody(OmCreateBody) },
@@ -111,7 +112,7 @@ function registerCollectionRoutes(app: App): void {
       }),
       async (c) => {
         const body = c.req.valid("json");
-        const actor = await actorFor(c, "memories:write", body.user_id);
+        const actor = await routeActor(c, body.user_id);
         const added = await c.var.services.memories.add(actor, body);
         if (added.infer) return c.json({ results: added.results }, 200);
         return c.json(om(added.memory), 200);
@@ -124,6 +125,7 @@ function registerCollectionRoutes(app: App): void {
         path,
         tags,
         security,
+        middleware: [needs("memories:read")],
         hide: path === "/api/v1/memories",
         summary: "List memories, page by page (OpenMemory shape)",
         request: {
@@ -150,7 +152,7 @@ function registerCollectionRoutes(app: App): void {
       }),
       async (c) => {
         const q = c.req.valid("query");
-        const actor = await actorFor(c, "memories:read", q.user_id);
+        const actor = await routeActor(c, q.user_id);
         const { items, total } = await c.var.services.memories.page(actor, {
           page: q.page,
           size: q.size,
@@ -172,6 +174,7 @@ function registerSearchRoute(app: App): void {
       path: "/api/v1/memories/search",
       tags,
       security,
+      middleware: [needs("memories:read")],
       summary: "Search memories; the query may come as ?query= or in the body",
       request: {
         query: z.object({
@@ -194,7 +197,7 @@ function registerSearchRoute(app: App): void {
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
         throw new AppError("validation_error", "limit: must be an integer from 1 to 100", { field: "limit" });
       }
-      const actor = await actorFor(c, "memories:read");
+      const actor = await routeActor(c);
       const results = await c.var.services.memories.search(actor, { query, limit });
       return c.json({ results: results.map(om) }, 200);
     },
@@ -242,12 +245,13 @@ function registerItemRoutes(app: App): void {
       path: "/api/v1/memories/{id}",
       tags,
       security,
+      middleware: [needs("memories:read")],
       summary: "Get one memory (OpenMemory shape)",
       request: { params: IdParam },
       responses: { 200: jsonResponse(OmMemorySchema, "The memory"), ...errorResponses },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:read");
+      const actor = await routeActor(c);
       return c.json(om(await c.var.services.memories.get(actor, c.req.valid("param").id)), 200);
     },
   );
@@ -258,6 +262,7 @@ function registerItemRoutes(app: App): void {
       path: "/api/v1/memories/{id}",
       tags,
       security,
+      middleware: [needs("memories:write")],
       summary: "Delete one memory",
       request: { params: IdParam },
       responses: {
@@ -266,7 +271,7 @@ function registerItemRoutes(app: App): void {
       },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:write");
+      const actor = await routeActor(c);
       const { id } = c.req.valid("param");
       await c.var.services.memories.delete(actor, id);
       return c.json({ message: "Memory deleted successfully", id }, 200);

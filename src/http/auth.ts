@@ -86,6 +86,28 @@ export async function authenticateKey(
   return principal;
 }
 
+/*
+ * Route guards, for createRoute's `middleware`. @hono/zod-openapi runs a route's middleware before its validators,
+ * so a key the route refuses gets its 403 whatever the body, query or path it sent: the answer never depends on
+ * whether the request was otherwise valid. The handlers check again (requireAdminBy, routeActor): a guard left off
+ * a route fails closed, as an error, instead of opening it.
+ */
+
+/** Admin routes: anything but the admin key is 403 forbidden. */
+export const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  requireAdmin(c);
+  await next();
+};
+
+/** User-scoped routes: the key must carry every one of `scopes` (403 insufficient_scope naming the first missing). */
+export function needs(...scopes: [Scope, ...Scope[]]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    requireScopes(c.var.principal, scopes);
+    c.set("scopes", scopes);
+    await next();
+  };
+}
+
 export function requireAdmin(c: Context<AppEnv>): Principal {
   const p = c.var.principal;
   if (p.kind !== "admin") throw new AppError("forbidden", "this route needs an admin key");
@@ -102,9 +124,14 @@ export function requireAdminBy(c: Context<AppEnv>): AuditBy {
   return byPrincipal(requireAdmin(c), requestContext(c));
 }
 
+/** Which header names the user: X-User-Id when sent, else MUXI's X-Muxi-User-Id. */
+function userHeaderName(c: Context): string {
+  return c.req.header("x-user-id") !== undefined ? "X-User-Id" : "X-Muxi-User-Id";
+}
+
 /** The user named by X-User-Id / X-Muxi-User-Id, with X-Muxi-Tenant-Id folded in as MUXI does (`acme:user_123`). */
 export function requestedUser(c: Context): string | undefined {
-  const header = c.req.header("x-user-id") !== undefined ? "X-User-Id" : "X-Muxi-User-Id";
+  const header = userHeaderName(c);
   const raw = c.req.header("x-user-id") ?? c.req.header("x-muxi-user-id");
   if (raw === undefined) return undefined;
   const muxiTenant = c.req.header("x-muxi-tenant-id");
@@ -119,7 +146,18 @@ export function requestedUser(c: Context): string | undefined {
 }
 
 /**
- * Resolves the acting user for a user-scoped route and checks the key carries `scope` (every one, given several).
+ * The acting user of a route guarded by `needs(...)`, under the scopes the guard checked. `bodyUser` as for actorFor.
+ * A route without the guard is a programming error: it fails (500) rather than acting without a scope check.
+ */
+export function routeActor(c: Context<AppEnv>, bodyUser?: string): Promise<Actor> {
+  const scopes = c.var.scopes;
+  if (!scopes)
+    throw new Error(`${c.req.method} ${c.req.routePath}: no needs(...) guard in the route's middleware`);
+  return actorFor(c, scopes, bodyUser);
+}
+
+/**
+ * Resolves the acting user for user-scoped work and checks the key carries `scope` (every one, given several).
  * `bodyUser` is a user id named in the request itself (OpenMemory's `user_id`); it must agree with any user header.
  */
 export async function actorFor(
@@ -139,7 +177,13 @@ export async function actorFor(
   }
   const header = requestedUser(c);
   if (bodyUser !== undefined && header !== undefined && header !== bodyUser) {
-    throw new AppError("user_mismatch", "user_id: differs from the X-User-Id header", { field: "user_id" });
+    throw new AppError("user_mismatch", `user_id: differs from the ${userHeaderName(c)} header`, {
+      field: "user_id",
+    });
   }
-  return c.var.services.identity.resolveActor(p, bodyUser ?? header, tenantHint, requestContext(c));
+  return c.var.services.identity.resolveActor(p, bodyUser ?? header, {
+    tenantHint,
+    context: requestContext(c),
+    requestedIn: bodyUser !== undefined ? "user_id" : userHeaderName(c),
+  });
 }

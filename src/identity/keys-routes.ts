@@ -1,6 +1,6 @@
 /** Admin REST routes under /v1/keys: admin keys, and listing, revoking and rotating any key. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdmin, requireAdminBy } from "../http/auth.js";
+import { adminOnly, requireAdmin, requireAdminBy } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import { ApiKeySchema, CreatedKeySchema, CreateKeyBody, TenantQuery } from "./schemas.js";
@@ -21,6 +21,7 @@ export function registerKeyRoutes(app: App): void {
       path: "/v1/keys",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "Create another admin key (`engram keys create --admin` while a server holds the store)",
       request: { body: jsonBody(CreateKeyBody) },
       responses: { 201: jsonResponse(CreatedKeySchema, "The key, shown once"), ...errorResponses },
@@ -37,6 +38,7 @@ export function registerKeyRoutes(app: App): void {
       path: "/v1/keys",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "List keys, optionally of one tenant",
       request: { query: TenantQuery },
       responses: { 200: jsonResponse(z.object({ keys: z.array(ApiKeySchema) }), "Keys"), ...errorResponses },
@@ -56,6 +58,7 @@ export function registerKeyRoutes(app: App): void {
       path: "/v1/keys/{key_id}",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "Revoke a key (it stops working at once)",
       request: { params: KeyParam },
       responses: { 200: jsonResponse(ApiKeySchema, "The revoked key"), ...errorResponses },
@@ -72,6 +75,7 @@ export function registerKeyRoutes(app: App): void {
       path: "/v1/keys/{key_id}/rotate",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "Replace a key with a new one of the same kind, owner and scopes; the old one stops at once",
       request: { params: KeyParam },
       responses: {

@@ -249,8 +249,9 @@ export class IdentityService {
   }
 
   /**
-   * Which user a request acts as (docs/architecture.md, Isolation). `requested` is the X-User-Id /
-   * X-Muxi-User-Id header, if any.
+   * Which user a request acts as (docs/architecture.md, Isolation). `requested` is the user the request names, if
+   * any: the X-User-Id / X-Muxi-User-Id header, or OpenMemory's `user_id`; `opts.requestedIn` names where, for the
+   * error that refuses it (default X-User-Id).
    * - user key: its own user; naming anyone else is 403.
    * - client key (and local_open): the named user of its tenant, created on first use; none named = user "0".
    * - admin key: only a user named explicitly, who must exist.
@@ -260,10 +261,9 @@ export class IdentityService {
   async resolveActor(
     p: Principal,
     requested: string | undefined,
-    tenantHint?: string,
-    context?: RequestContext,
+    opts: { tenantHint?: string | undefined; context?: RequestContext; requestedIn?: string } = {},
   ): Promise<Actor> {
-    const actor = await this.findActor(p, requested, tenantHint, context);
+    const actor = await this.findActor(p, requested, opts);
     await requireBoundAppActive(this.db, actor);
     this.touchUser(actor.userPk);
     return actor;
@@ -274,7 +274,7 @@ export class IdentityService {
    * describe a key (GET /v1/me, OpenMemory's login), never for user-scoped work, which goes through resolveActor.
    */
   async identifyActor(p: Principal, requested: string | undefined): Promise<Actor> {
-    const actor = await this.findActor(p, requested);
+    const actor = await this.findActor(p, requested, {});
     this.touchUser(actor.userPk);
     return actor;
   }
@@ -283,8 +283,7 @@ export class IdentityService {
   private async findActor(
     p: Principal,
     requested: string | undefined,
-    tenantHint?: string,
-    context?: RequestContext,
+    { tenantHint, context, requestedIn = "X-User-Id" }: Parameters<IdentityService["resolveActor"]>[2] = {},
   ): Promise<Actor> {
     const withContext = context ? { context } : {};
     if (p.kind === "user") {
@@ -293,10 +292,8 @@ export class IdentityService {
       if (requested !== undefined && requested !== row.external_id) {
         throw new AppError(
           "user_mismatch",
-          "this key belongs to another user than the one named in X-User-Id",
-          {
-            field: "X-User-Id",
-          },
+          `this key belongs to another user than the one named in ${requestedIn}`,
+          { field: requestedIn },
         );
       }
       return {

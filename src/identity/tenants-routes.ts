@@ -1,6 +1,6 @@
 /** Admin REST routes under /v1/tenants: tenants and their client keys. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdmin, requireAdminBy } from "../http/auth.js";
+import { adminOnly, requireAdmin, requireAdminBy } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import {
@@ -20,6 +20,7 @@ export function registerTenantRoutes(app: App): void {
       path: "/v1/tenants",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "Create a tenant",
       request: { body: jsonBody(CreateTenantBody) },
       responses: {
@@ -41,6 +42,7 @@ export function registerTenantRoutes(app: App): void {
       path: "/v1/tenants",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "List tenants",
       responses: {
         200: jsonResponse(z.object({ tenants: z.array(TenantSchema) }), "Tenants"),
@@ -59,6 +61,7 @@ export function registerTenantRoutes(app: App): void {
       path: "/v1/tenants/{id}/keys",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "Create a client key: it acts for any user of the tenant named in X-User-Id / X-Muxi-User-Id",
       request: {
         params: z.object({ id: TenantIdSchema.openapi({ param: { name: "id", in: "path" } }) }),

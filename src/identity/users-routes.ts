@@ -1,6 +1,6 @@
 /** Admin REST routes under /v1/users: users, and each user's keys. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdmin, requireAdminBy } from "../http/auth.js";
+import { adminOnly, requireAdmin, requireAdminBy } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import {
@@ -34,6 +34,7 @@ export function registerUserRoutes(app: App): void {
       path: "/v1/users",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "Create a user and its first API key",
       request: { body: jsonBody(CreateUserBody) },
       responses: {
@@ -54,6 +55,7 @@ export function registerUserRoutes(app: App): void {
       path: "/v1/users",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "List users with their memory counts and last activity",
       request: { query: ListUsersQuery },
       responses: { 200: jsonResponse(UserPage, "Users"), ...errorResponses },
@@ -70,6 +72,7 @@ export function registerUserRoutes(app: App): void {
       path: "/v1/users/{user_id}",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "Get a user",
       request: { params: UserParam, query: TenantQuery },
       responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses },
@@ -87,6 +90,7 @@ export function registerUserRoutes(app: App): void {
       path: "/v1/users/{user_id}",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "Update a user's name or email",
       request: { params: UserParam, query: TenantQuery, body: jsonBody(UpdateUserBody) },
       responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses },
@@ -112,6 +116,7 @@ export function registerUserRoutes(app: App): void {
       path: "/v1/users/{user_id}",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "Delete a user and every row it owns, in one transaction",
       request: { params: UserParam, query: TenantQuery },
       responses: { 200: jsonResponse(DeletedUser, "Deleted"), ...errorResponses },
@@ -134,6 +139,7 @@ export function registerUserKeyRoutes(app: App): void {
       path: "/v1/users/{user_id}/keys",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "Create another key for a user",
       request: { params: UserParam, query: TenantQuery, body: jsonBody(CreateKeyBody) },
       responses: { 201: jsonResponse(CreatedKeySchema, "The key, shown once"), ...errorResponses },
@@ -157,6 +163,7 @@ export function registerUserKeyRoutes(app: App): void {
       path: "/v1/users/{user_id}/keys",
       tags,
       security,
+      middleware: [adminOnly],
       summary: "List a user's keys (never the secrets)",
       request: { params: UserParam, query: TenantQuery },
       responses: { 200: jsonResponse(z.object({ keys: z.array(ApiKeySchema) }), "Keys"), ...errorResponses },

@@ -1,7 +1,7 @@
 /** REST routes for memories under /v1/memories: thin adapters over MemoryService. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "../errors.js";
-import { actorFor } from "../http/auth.js";
+import { needs, routeActor } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import {
@@ -35,6 +35,7 @@ function registerMemoryCollectionRoutes(app: App): void {
       path: "/v1/memories",
       tags,
       security,
+      middleware: [needs("memories:write")],
       summary: "Add a memory",
       request: { body: jsonBody(AddMemoryBody) },
       responses: {
@@ -48,7 +49,7 @@ function registerMemoryCollectionRoutes(app: App): void {
       },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:write");
+      const actor = await routeActor(c);
       const added = await c.var.services.memories.add(actor, c.req.valid("json"));
       if (added.infer) return c.json({ results: added.results }, 200);
       return c.json(added.memory, added.created ? 201 : 200);
@@ -61,12 +62,13 @@ function registerMemoryCollectionRoutes(app: App): void {
       path: "/v1/memories",
       tags,
       security,
+      middleware: [needs("memories:read")],
       summary: "List memories, newest first",
       request: { query: ListQuery },
       responses: { 200: jsonResponse(MemoryListResponse, "A page of memories"), ...errorResponses },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:read");
+      const actor = await routeActor(c);
       return c.json(await c.var.services.memories.list(actor, c.req.valid("query")), 200);
     },
   );
@@ -77,6 +79,7 @@ function registerMemoryCollectionRoutes(app: App): void {
       path: "/v1/memories",
       tags,
       security,
+      middleware: [needs("memories:write")],
       summary: "Delete all of the caller's memories (needs ?confirm=true)",
       request: { query: z.object({ confirm: z.enum(["true", "false"]).optional() }) },
       responses: {
@@ -85,7 +88,7 @@ function registerMemoryCollectionRoutes(app: App): void {
       },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:write");
+      const actor = await routeActor(c);
       if (c.req.valid("query").confirm !== "true") {
         throw new AppError("confirmation_required", "confirm: deleting every memory needs ?confirm=true", {
           field: "confirm",
@@ -101,12 +104,13 @@ function registerMemoryCollectionRoutes(app: App): void {
       path: "/v1/memories/search",
       tags,
       security,
+      middleware: [needs("memories:read")],
       summary: "Search memories by meaning",
       request: { body: jsonBody(SearchBody) },
       responses: { 200: jsonResponse(SearchResponse, "Best matches first"), ...errorResponses },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:read");
+      const actor = await routeActor(c);
       const results = await c.var.services.memories.search(actor, c.req.valid("json"));
       return c.json({ results }, 200);
     },
@@ -121,12 +125,13 @@ function registerMemoryItemRoutes(app: App): void {
       path: "/v1/memories/{id}",
       tags,
       security,
+      middleware: [needs("memories:read")],
       summary: "Get one memory",
       request: { params: IdParam },
       responses: { 200: jsonResponse(MemorySchema, "The memory"), ...errorResponses },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:read");
+      const actor = await routeActor(c);
       return c.json(await c.var.services.memories.get(actor, c.req.valid("param").id), 200);
     },
   );
@@ -137,12 +142,13 @@ function registerMemoryItemRoutes(app: App): void {
       path: "/v1/memories/{id}",
       tags,
       security,
+      middleware: [needs("memories:write")],
       summary: "Update a memory's text, metadata or state",
       request: { params: IdParam, body: jsonBody(UpdateMemoryBody) },
       responses: { 200: jsonResponse(MemorySchema, "The updated memory"), ...errorResponses },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:write");
+      const actor = await routeActor(c);
       const memory = await c.var.services.memories.update(
         actor,
         c.req.valid("param").id,
@@ -158,6 +164,7 @@ function registerMemoryItemRoutes(app: App): void {
       path: "/v1/memories/{id}",
       tags,
       security,
+      middleware: [needs("memories:write")],
       summary: "Delete a memory",
       request: { params: IdParam },
       responses: {
@@ -166,7 +173,7 @@ function registerMemoryItemRoutes(app: App): void {
       },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:write");
+      const actor = await routeActor(c);
       const { id } = c.req.valid("param");
       await c.var.services.memories.delete(actor, id);
       return c.json({ deleted: true as const, id }, 200);
@@ -179,6 +186,7 @@ function registerMemoryItemRoutes(app: App): void {
       path: "/v1/memories/{id}/history",
       tags,
       security,
+      middleware: [needs("memories:read")],
       summary:
         "A memory's history: add, update, state change and delete events (texts removed after a delete)",
       request: { params: IdParam },
@@ -188,7 +196,7 @@ function registerMemoryItemRoutes(app: App): void {
       },
     }),
     async (c) => {
-      const actor = await actorFor(c, "memories:read");
+      const actor = await routeActor(c);
       return c.json({ events: await c.var.services.memories.history(actor, c.req.valid("param").id) }, 200);
     },
   );

@@ -1,7 +1,7 @@
 /** REST routes for sessions under /v1/sessions: thin adapters over SessionService. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { actorFor } from "../http/auth.js";
+import { needs, routeActor } from "../http/auth.js";
 import type { App, AppEnv } from "../http/context.js";
 import { ErrorSchema, errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import {
@@ -49,13 +49,14 @@ export function registerSessionRoutes(app: App): void {
       path: "/v1/sessions",
       tags,
       security,
+      middleware: [needs("sessions:write")],
       summary: "Open a session",
       description: `A session expires after the configured inactivity timeout (memory.session_timeout); every accepted message extends it.`,
       request: { body: { ...jsonBody(CreateSessionBody), required: false } },
       responses: { 201: jsonResponse(SessionSchema, "The new session"), ...errorResponses },
     }),
     async (c) => {
-      const actor = await actorFor(c, "sessions:write");
+      const actor = await routeActor(c);
       return c.json(await c.var.services.sessions.create(actor, c.req.valid("json")), 201);
     },
   );
@@ -66,12 +67,13 @@ export function registerSessionRoutes(app: App): void {
       path: "/v1/sessions",
       tags,
       security,
+      middleware: [needs("sessions:read")],
       summary: "List the caller's sessions, newest first",
       request: { query: ListSessionsQuery },
       responses: { 200: jsonResponse(SessionListResponse, "A page of sessions"), ...errorResponses },
     }),
     async (c) => {
-      const actor = await actorFor(c, "sessions:read");
+      const actor = await routeActor(c);
       return c.json(await c.var.services.sessions.list(actor, c.req.valid("query")), 200);
     },
   );
@@ -82,12 +84,13 @@ export function registerSessionRoutes(app: App): void {
       path: "/v1/sessions/{id}",
       tags,
       security,
+      middleware: [needs("sessions:read")],
       summary: "Get a session and its messages, oldest first (also after it expired)",
       request: { params: IdParam },
       responses: { 200: jsonResponse(SessionDetailSchema, "The session"), ...errorResponses },
     }),
     async (c) => {
-      const actor = await actorFor(c, "sessions:read");
+      const actor = await routeActor(c);
       return c.json(await c.var.services.sessions.get(actor, c.req.valid("param").id), 200);
     },
   );
@@ -98,12 +101,13 @@ export function registerSessionRoutes(app: App): void {
       path: "/v1/sessions/{id}/messages",
       tags,
       security,
+      middleware: [needs("sessions:write")],
       summary: "Append a message (extends the session's expiry)",
       request: { params: IdParam, body: jsonBody(AppendMessageBody) },
       responses: { 201: jsonResponse(MessageSchema, "The stored message"), ...errorResponses, 410: gone },
     }),
     async (c) => {
-      const actor = await actorFor(c, "sessions:write");
+      const actor = await routeActor(c);
       const message = await c.var.services.sessions.append(
         actor,
         c.req.valid("param").id,
@@ -119,6 +123,7 @@ export function registerSessionRoutes(app: App): void {
       path: "/v1/sessions/{id}",
       tags,
       security,
+      middleware: [needs("sessions:write")],
       summary: "Delete a session and its messages (memories made in it are kept)",
       request: { params: IdParam },
       responses: {
@@ -127,7 +132,7 @@ export function registerSessionRoutes(app: App): void {
       },
     }),
     async (c) => {
-      const actor = await actorFor(c, "sessions:write");
+      const actor = await routeActor(c);
       const { id } = c.req.valid("param");
       await c.var.services.sessions.delete(actor, id);
       return c.json({ deleted: true as const, id }, 200);
