@@ -1,90 +1,29 @@
 /** Durability with real processes: acknowledged writes survive SIGKILL of the built server, and a PGlite data dir has one owner. */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backend, backends, pgliteBackend } from "./helpers/backends.js";
+import {
+  api,
+  buildIfNeeded,
+  sigkill as kill,
+  killAllServers as killAll,
+  type EngramProcess as Proc,
+  spawnServer as spawnBare,
+  waitReady as waitFor,
+} from "./helpers/engram-process.js";
 
-const ROOT = join(import.meta.dirname, "..");
-const CLI = join(ROOT, "dist", "cli", "main.js");
 const ADMIN_KEY = "ek_admin_durabilitydurabilitydurabilityd";
 // Two cores shared with other suites: first start of a PGlite dir plus the model can take tens of seconds.
 const READY_TIMEOUT_MS = 90_000;
 const TEST_TIMEOUT_MS = 300_000;
 
-interface Proc {
-  child: ChildProcess;
-  url: string;
-  stderr(): string;
-  /** Resolves with the exit code (or the signal's name) once the process has gone. */
-  exited: Promise<number | string>;
+function spawnServer(env: Record<string, string>): Promise<Proc> {
+  return spawnBare({ ENGRAM_ADMIN_KEY: ADMIN_KEY, ...env });
 }
 
-const children = new Set<ChildProcess>();
-
-function killAll(): void {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-}
-// Belt and braces: a crashed test run must not leave servers holding ports or data dirs.
-process.on("exit", killAll);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function spawnServer(env: Record<string, string>): Promise<Proc> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, "serve"], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      ENGRAM_PORT: String(port),
-      ENGRAM_HOST: "127.0.0.1",
-      ENGRAM_ADMIN_KEY: ADMIN_KEY,
-      ENGRAM_LOG_LEVEL: "warn",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  child.stdout?.resume();
-  const exited = new Promise<number | string>((resolve) => {
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
-  });
-  return { child, url: `http://127.0.0.1:${port}`, stderr: () => err, exited };
-}
-
-async function waitReady(p: Proc): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let gone = false;
-  void p.exited.then(() => {
-    gone = true;
-  });
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`server exited before ready (${await p.exited}): ${p.stderr()}`);
-    try {
-      const res = await fetch(`${p.url}/readyz`);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server not ready after ${READY_TIMEOUT_MS} ms: ${p.stderr()}`);
+function waitReady(p: Proc): Promise<void> {
+  return waitFor(p, READY_TIMEOUT_MS);
 }
 
 async function start(env: Record<string, string>): Promise<Proc> {
@@ -94,27 +33,7 @@ async function start(env: Record<string, string>): Promise<Proc> {
 }
 
 async function sigkill(p: Proc): Promise<void> {
-  p.child.kill("SIGKILL");
-  expect(await p.exited).toBe("SIGKILL");
-}
-
-async function api(
-  p: Proc,
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${p.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  expect(await kill(p)).toBe("SIGKILL");
 }
 
 async function createUser(p: Proc, userId: string): Promise<string> {
@@ -153,11 +72,8 @@ async function expectAllThere(p: Proc, key: string, acked: Map<string, string>):
   }
 }
 
-beforeAll(() => {
-  // The test drives the built CLI, as a user would run it; build it if src/ is newer.
-  execFileSync(process.execPath, ["scripts/build-if-needed.mjs"], { cwd: ROOT, stdio: "inherit" });
-  if (!existsSync(CLI)) throw new Error(`${CLI} missing after build`);
-}, 180_000);
+// The test drives the built CLI, as a user would run it; build it if src/ is newer.
+beforeAll(buildIfNeeded, 180_000);
 
 afterAll(killAll);
 
