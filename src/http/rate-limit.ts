@@ -1,7 +1,9 @@
 /**
- * Rate limits (docs/security.md, Rate limits): requests per API key, and failed authentications per client address,
- * counted in the database (`engram_rate_limits`, migrations/005_rate_limits.sql) so that every server on one
- * database shares them. A request costs one statement: an atomic upsert of its bucket's counter. Windows are fixed:
+ * Rate limits (docs/security.md, Rate limits): requests per API key, and failed authentications per client address.
+ * On PostgreSQL they are counted in the database (`engram_rate_limits`, migrations/005_rate_limits.sql) so that every
+ * server on one database shares them: a request costs one statement, an atomic upsert of its bucket's counter. On
+ * PGlite, whose store one process owns (src/db/lockfile.ts), the same counters live in that process's memory, shared
+ * by every app on the store, at no database cost (PGlite runs SQL on Node's own thread). Windows are fixed:
  * a bucket's window starts at its first hit and lasts `windowSeconds`; the hit that goes over the limit and every hit
  * after it, until the window ends, is 429 `rate_limited` with Retry-After.
  */
@@ -15,6 +17,8 @@ export type RateLimitConfig = Config["rateLimits"];
 
 /** How often one server deletes counters whose window has ended (one DELETE, off the request's path). */
 const SWEEP_INTERVAL_MS = 60_000;
+/** In-memory counters (PGlite): past this many buckets, ended windows are dropped at once, not at the next sweep. */
+const MEMORY_SWEEP_AT = 100_000;
 /** Addresses this server knows to be blocked, refused without a database round trip; bounded against floods. */
 const MAX_BLOCKED = 10_000;
 
@@ -54,6 +58,112 @@ const BLOCKED = `SELECT greatest(1, ceil(extract(epoch FROM window_end - now()))
 
 const SWEEP = "DELETE FROM engram_rate_limits WHERE window_end <= now()";
 
+/** Where the counts are kept. Every method is one atomic step, so counts hold under concurrency. */
+interface Counters {
+  /** A hit in `bucket`'s window (or the first of a new one): the hits so far and the seconds until the window ends. */
+  hit(bucket: string, windowSeconds: number): Promise<{ hits: number; retryAfter: number }>;
+  /**
+   * A key's hit, unless `addressBucket` is over `failLimit` in its window: then nothing is counted and `blockedFor`
+   * says for how long. `addressBucket` null: no address check.
+   */
+  keyHit(
+    keyBucket: string,
+    windowSeconds: number,
+    addressBucket: string | null,
+    failLimit: number,
+  ): Promise<{ hits: number; retryAfter: number } | { blockedFor: number }>;
+  /** Seconds until `addressBucket`'s window ends when it is over `failLimit`, else undefined. */
+  blockedFor(addressBucket: string, failLimit: number): Promise<number | undefined>;
+  /** Forgets windows that have ended. */
+  sweep(): Promise<void>;
+}
+
+/** The counts in the database: shared by every server on it. */
+class DbCounters implements Counters {
+  constructor(private readonly db: Queryable) {}
+
+  async hit(bucket: string, windowSeconds: number) {
+    const [row] = await this.db.query<{ hits: number; retry_after: number }>(HIT, [bucket, windowSeconds]);
+    if (!row) throw new Error("rate-limit upsert returned no row");
+    return { hits: row.hits, retryAfter: row.retry_after };
+  }
+
+  async keyHit(keyBucket: string, windowSeconds: number, addressBucket: string | null, failLimit: number) {
+    const [row] = await this.db.query<{
+      hits: number | null;
+      retry_after: number | null;
+      blocked_for: number | null;
+    }>(KEY_HIT_UNLESS_BLOCKED, [
+      keyBucket,
+      windowSeconds,
+      // No address check: a bucket name no address can have, so the check finds nothing.
+      addressBucket ?? "",
+      addressBucket ? failLimit : 0,
+    ]);
+    if (row?.blocked_for != null) return { blockedFor: row.blocked_for };
+    return { hits: row?.hits ?? 0, retryAfter: row?.retry_after ?? windowSeconds };
+  }
+
+  async blockedFor(addressBucket: string, failLimit: number) {
+    const [row] = await this.db.query<{ blocked_for: number }>(BLOCKED, [addressBucket, failLimit]);
+    return row?.blocked_for;
+  }
+
+  async sweep() {
+    await this.db.exec(SWEEP);
+  }
+}
+
+/** The same counts in this process's memory, for a store only this process opens (PGlite). */
+class MemoryCounters implements Counters {
+  /** bucket -> hits and when the window ends (ms). */
+  private readonly windows = new Map<string, { hits: number; end: number }>();
+
+  constructor(private readonly now: () => number) {}
+
+  private secondsLeft(end: number): number {
+    return Math.max(1, Math.ceil((end - this.now()) / 1000));
+  }
+
+  private current(bucket: string): { hits: number; end: number } | undefined {
+    const w = this.windows.get(bucket);
+    return w && w.end > this.now() ? w : undefined;
+  }
+
+  async hit(bucket: string, windowSeconds: number) {
+    // A flood from many addresses within one window: drop ended windows now rather than at the next sweep.
+    if (this.windows.size >= MEMORY_SWEEP_AT) await this.sweep();
+    let w = this.current(bucket);
+    if (w) w.hits += 1;
+    else {
+      w = { hits: 1, end: this.now() + windowSeconds * 1000 };
+      this.windows.set(bucket, w);
+    }
+    return { hits: w.hits, retryAfter: this.secondsLeft(w.end) };
+  }
+
+  async keyHit(keyBucket: string, windowSeconds: number, addressBucket: string | null, failLimit: number) {
+    if (addressBucket) {
+      const blockedFor = await this.blockedFor(addressBucket, failLimit);
+      if (blockedFor !== undefined) return { blockedFor };
+    }
+    return this.hit(keyBucket, windowSeconds);
+  }
+
+  async blockedFor(addressBucket: string, failLimit: number) {
+    const w = this.current(addressBucket);
+    return w && w.hits > failLimit ? this.secondsLeft(w.end) : undefined;
+  }
+
+  async sweep() {
+    const now = this.now();
+    for (const [bucket, w] of this.windows) if (w.end <= now) this.windows.delete(bucket);
+  }
+}
+
+/** One MemoryCounters per PGlite store, so that several apps on one store (as tests make) share the counts. */
+const memoryCounters = new WeakMap<object, MemoryCounters>();
+
 /** Thrown as 429 rate_limited; the HTTP face adds Retry-After from `retryAfter`. */
 export class RateLimited extends AppError {
   constructor(
@@ -71,20 +181,32 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
-/** The counters of one server (one app); the counts themselves live in the database, shared. */
+/** The limits of one server (one app); the counts live in the database (shared), or for PGlite in the process. */
 export class RateLimiter {
   /** Address -> when its block ends (ms), learnt from the database: later attempts cost no round trip. */
   private readonly blocked = new Map<string, number>();
   private nextSweep: number;
   private readonly now: () => number;
+  private readonly counters: Counters;
 
+  /** `db.kind` "pglite": counted in this process's memory (see the top of this file); otherwise in the database. */
   constructor(
-    private readonly db: Queryable,
+    db: Queryable & { readonly kind?: "pglite" | "postgres" },
     readonly config: RateLimitConfig,
     private readonly opts: RateLimiterOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
     this.nextSweep = this.now() + SWEEP_INTERVAL_MS;
+    if (db.kind === "pglite") {
+      let counters = memoryCounters.get(db);
+      if (!counters) {
+        counters = new MemoryCounters(Date.now);
+        memoryCounters.set(db, counters);
+      }
+      this.counters = counters;
+    } else {
+      this.counters = new DbCounters(db);
+    }
   }
 
   /** Refuses an address known (to this server) to be over its failed-authentication limit: no database work. */
@@ -107,13 +229,10 @@ export class RateLimiter {
   async failedAuth(address: string | undefined): Promise<void> {
     if (address === undefined || this.config.failedAuth === 0) return;
     this.maybeSweep();
-    const [row] = await this.db.query<{ hits: number; retry_after: number }>(HIT, [
-      `fail:${address}`,
-      this.config.windowSeconds,
-    ]);
-    if (row && row.hits > this.config.failedAuth) {
-      this.block(address, row.retry_after);
-      throw this.addressError(row.retry_after);
+    const { hits, retryAfter } = await this.counters.hit(`fail:${address}`, this.config.windowSeconds);
+    if (hits > this.config.failedAuth) {
+      this.block(address, retryAfter);
+      throw this.addressError(retryAfter);
     }
   }
 
@@ -130,31 +249,26 @@ export class RateLimiter {
     if (perKey === 0 && !checkAddress) return;
     this.maybeSweep();
     if (perKey === 0) {
-      const [row] = await this.db.query<{ blocked_for: number }>(BLOCKED, [`fail:${address}`, failedAuth]);
-      if (row) {
-        this.block(address as string, row.blocked_for);
-        throw this.addressError(row.blocked_for);
+      const blockedFor = await this.counters.blockedFor(`fail:${address}`, failedAuth);
+      if (blockedFor !== undefined) {
+        this.block(address, blockedFor);
+        throw this.addressError(blockedFor);
       }
       return;
     }
-    const [row] = await this.db.query<{
-      hits: number | null;
-      retry_after: number | null;
-      blocked_for: number | null;
-    }>(KEY_HIT_UNLESS_BLOCKED, [
+    const counted = await this.counters.keyHit(
       `key:${keyId}`,
       windowSeconds,
-      // No address: a bucket name no address can have, so the check finds nothing.
-      checkAddress ? `fail:${address}` : "",
-      checkAddress ? failedAuth : 0,
-    ]);
-    if (row?.blocked_for != null) {
-      this.block(address as string, row.blocked_for);
-      throw this.addressError(row.blocked_for);
+      checkAddress ? `fail:${address}` : null,
+      failedAuth,
+    );
+    if ("blockedFor" in counted) {
+      this.block(address, counted.blockedFor);
+      throw this.addressError(counted.blockedFor);
     }
-    if (row?.hits != null && row.hits > perKey) {
+    if (counted.hits > perKey) {
       throw new RateLimited(
-        row.retry_after ?? windowSeconds,
+        counted.retryAfter,
         `too many requests with this API key: the limit is ${perKey} per ${windowSeconds} s`,
       );
     }
@@ -183,8 +297,8 @@ export class RateLimiter {
     const now = this.now();
     if (now < this.nextSweep) return;
     this.nextSweep = now + SWEEP_INTERVAL_MS;
-    this.db
-      .exec(SWEEP)
+    this.counters
+      .sweep()
       .catch((err: unknown) => this.opts.log?.warn({ err }, "could not delete old rate-limit counters"));
   }
 }
