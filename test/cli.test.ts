@@ -363,6 +363,28 @@ describe("engram CLI on the embedded store", () => {
   );
 
   it(
+    "keys rotate --grace: both keys work, the output says until when; a bad --grace is refused up front",
+    async () => {
+      if (!server) throw new Error("no server");
+      const made = json(await engram(["keys", "create", "--user", "bob", "--json"], withKey));
+      const r = await engram(["keys", "rotate", made.key.id, "--grace", "15m"], withKey);
+      expect(r.code, r.stderr).toBe(0);
+      const until = /the old key keeps working until (\S+), then is refused as expired/.exec(r.stdout)?.[1];
+      expect(Date.parse(until ?? "") - Date.now()).toBeGreaterThan(14 * 60_000);
+      expect(await statusWith(server.url, made.api_key)).toBe(200);
+      expect(await statusWith(server.url, keyOf(r))).toBe(200);
+
+      for (const grace of ["8d", "soon"]) {
+        const bad = await engram(["keys", "rotate", made.key.id, "--grace", grace], withKey);
+        expect(bad.code).toBe(1);
+        expect(bad.stderr).toMatch(/^engram: --grace: .*\(validation_error\)$/m);
+        expect(bad.stderr).not.toMatch(/using the/);
+      }
+    },
+    SLOW,
+  );
+
+  it(
     "tenants, client keys and admin keys through the server",
     async () => {
       if (!server) throw new Error("no server");

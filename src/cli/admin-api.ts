@@ -1,7 +1,7 @@
 /** The admin operations the CLI needs, behind one interface with two faces: the database directly, or a server's admin API. */
 import type { AuditEvent } from "../audit/store.js";
 import type { Scope } from "../identity/keys.js";
-import type { ApiKey, Tenant, User } from "../identity/schemas.js";
+import type { ApiKey, RotatedKey, Tenant, User } from "../identity/schemas.js";
 
 export interface KeyInput {
   name?: string | undefined;
@@ -47,7 +47,8 @@ export interface AdminApi {
   /** With `user`, that user's keys (in `tenant`, default `default`); otherwise all keys, optionally of one tenant. */
   listKeys(filter: { tenant?: string | undefined; user?: string | undefined }): Promise<ApiKey[]>;
   revokeKey(keyId: string): Promise<ApiKey>;
-  rotateKey(keyId: string): Promise<CreatedKey & { rotated_from: string }>;
+  /** `graceSeconds` > 0: the old key keeps working that long (never past its own expiry) instead of stopping now. */
+  rotateKey(keyId: string, graceSeconds?: number): Promise<RotatedKey>;
   /** The newest `limit` audit events matching `filter`, newest first (as many pages as that takes). */
   listAudit(filter: AuditListFilter, limit: number): Promise<AuditEvent[]>;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 /** AdminApi over a running server's REST admin routes (src/identity/*-routes.ts), with an admin key as Bearer token. */
 import type { AuditEvent } from "../audit/store.js";
-import type { ApiKey, Tenant, User } from "../identity/schemas.js";
+import type { ApiKey, RotatedKey, Tenant, User } from "../identity/schemas.js";
 import { OutboundError, requestJson } from "../outbound/http.js";
 import type { AdminApi, AuditListFilter, CreatedKey, CreateUserInput, KeyInput } from "./admin-api.js";
 import { CliError, RemoteError } from "./errors.js";
@@ -112,8 +112,10 @@ export class HttpAdminApi implements AdminApi {
     return this.call("DELETE", `/v1/keys/${encodeURIComponent(keyId)}`);
   }
 
-  rotateKey(keyId: string): Promise<CreatedKey & { rotated_from: string }> {
-    return this.call("POST", `/v1/keys/${encodeURIComponent(keyId)}/rotate`);
+  rotateKey(keyId: string, graceSeconds?: number): Promise<RotatedKey> {
+    // No body without a grace period: what servers from before grace periods accept.
+    const body = graceSeconds ? { grace_seconds: graceSeconds } : undefined;
+    return this.call("POST", `/v1/keys/${encodeURIComponent(keyId)}/rotate`, { body });
   }
 
   async listAudit(filter: AuditListFilter, limit: number): Promise<AuditEvent[]> {

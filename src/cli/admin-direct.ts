@@ -78,8 +78,8 @@ export class DirectAdminApi implements AdminApi {
     return this.identity.revokeKey(keyId, CLI_BY);
   }
 
-  rotateKey(keyId: string) {
-    return this.identity.rotateKey(keyId, CLI_BY);
+  rotateKey(keyId: string, graceSeconds?: number) {
+    return this.identity.rotateKey(keyId, { grace_seconds: graceSeconds }, CLI_BY);
   }
 
   async listAudit(filter: AuditListFilter, limit: number): Promise<AuditEvent[]> {

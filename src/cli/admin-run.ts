@@ -78,6 +78,7 @@ const FLAG_OF: Record<string, string> = {
   email: "--email",
   scopes: "--scopes",
   expires_at: "--expires",
+  grace_seconds: "--grace",
   id: "tenant id",
   key_id: "--actor-key",
   action: "--action",
@@ -112,6 +113,24 @@ export function parseExpiry(value: string): string {
     );
   }
   return new Date(t).toISOString();
+}
+
+const SECONDS_PER = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
+
+/**
+ * `--grace`: whole seconds (`3600`) or one number with a unit, `s`, `m`, `h` or `d` (`90s`, `15m`, `1h`, `7d`).
+ * Only the form is checked here; the range is the server's schema's (RotateKeyBody), applied by the caller.
+ */
+export function parseDuration(value: string, flag: string): number {
+  const m = /^(\d{1,9})\s*([smhd]?)$/.exec(value.trim());
+  if (!m) {
+    throw new AppError(
+      "validation_error",
+      `${flag}: expected seconds (3600) or a duration like 90s, 15m, 1h or 7d, got '${value}'`,
+      { field: flag },
+    );
+  }
+  return Number(m[1]) * SECONDS_PER[(m[2] || "s") as keyof typeof SECONDS_PER];
 }
 
 /** `--scopes a,b`: each must be a known scope. */

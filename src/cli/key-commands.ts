@@ -1,12 +1,13 @@
 /** `engram keys create|list|revoke|rotate`: API keys for users, tenants (client keys) and admins. */
 import { type Command, Option } from "commander";
 import { AppError } from "../errors.js";
-import { CreateKeyBody, TenantIdSchema, UserIdSchema } from "../identity/schemas.js";
+import { CreateKeyBody, RotateKeyBody, TenantIdSchema, UserIdSchema } from "../identity/schemas.js";
 import type { CreatedKey } from "./admin-api.js";
 import {
   CONNECTION_HELP,
   type ConnectionFlags,
   guarded,
+  parseDuration,
   parseExpiry,
   parseScopes,
   runAdmin,
@@ -74,7 +75,7 @@ Kinds of key:
 Examples:
   engram keys create --user alice --name laptop
   engram keys list --user alice
-  engram keys rotate key_01jh8x0000abcdefghjkmnpqrs
+  engram keys rotate key_01jh8x0000abcdefghjkmnpqrs --grace 1h
   engram keys revoke key_01jh8x0000abcdefghjkmnpqrs
 ${CONNECTION_HELP}`,
     );
@@ -221,28 +222,39 @@ ${CONNECTION_HELP}`,
     keys
       .command("rotate <key_id>")
       .description(
-        "replace a key with a new one of the same kind, owner, scopes and expiry; the old one stops at once",
+        "replace a key with a new one of the same kind, owner, scopes and expiry; the old one stops at once, or after --grace",
+      )
+      .option(
+        "--grace <duration>",
+        "keep the old key working this long (seconds, or 90s, 15m, 1h, 7d; at most 7d), never past its own expiry",
       ),
   )
     .addHelpText(
       "after",
       `
-The new key is printed once, on a line of its own. Put it in place before the old one's users next call.
+The new key is printed once, on a line of its own. Without --grace, put it in place before the old one's
+users next call; with --grace, before the time printed, after which the old key is refused as expired.
+A key already rotated cannot be rotated again; revoke it to end its grace period early.
 
-Example:
+Examples:
   engram keys rotate key_01jh8x0000abcdefghjkmnpqrs
+  engram keys rotate key_01jh8x0000abcdefghjkmnpqrs --grace 15m
 ${CONNECTION_HELP}`,
     )
     .action(
-      guarded(async (keyId: string, opts: ConnectionFlags) => {
+      guarded(async (keyId: string, opts: ConnectionFlags & { grace?: string }) => {
         const id = checkKeyId(keyId);
+        const { grace_seconds } = validate(RotateKeyBody, {
+          grace_seconds: opts.grace === undefined ? undefined : parseDuration(opts.grace, "--grace"),
+        });
         await runAdmin(opts, async (api) => {
-          const created = await api.rotateKey(id);
+          const created = await api.rotateKey(id, grace_seconds);
           if (opts.json) return printJson(created);
           const { key } = created;
-          out(
-            `Rotated ${key.kind} key ${created.rotated_from} -> ${key.id}${keyOwner(key, "of")}; the old key no longer works.`,
-          );
+          const old = created.old_key_expires_at
+            ? `the old key keeps working until ${created.old_key_expires_at}, then is refused as expired`
+            : "the old key no longer works";
+          out(`Rotated ${key.kind} key ${created.rotated_from} -> ${key.id}${keyOwner(key, "of")}; ${old}.`);
           printSecret(created.api_key, "New API key");
         });
       }),

@@ -4,7 +4,7 @@ import type { Db, Queryable } from "../db/db.js";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { ENV_KEY_PREFIX_CHARS, generateKey, hashKey, type KeyKind, SCOPES, type Scope } from "./keys.js";
-import type { ApiKey } from "./schemas.js";
+import type { ApiKey, RotatedKey } from "./schemas.js";
 import { requireTenant } from "./tenant-store.js";
 import { requireUserRow } from "./user-store.js";
 
@@ -23,6 +23,8 @@ export interface KeyRow {
   revoked_at: Date | null;
   last_used_at: Date | null;
   created_at: Date;
+  /** The key that replaced this one, once rotated (it may still be in its grace period). */
+  rotated_to: string | null;
 }
 
 export interface KeyOptions {
@@ -59,7 +61,7 @@ function toKey(r: KeyRow): ApiKey {
 }
 
 const KEY_SELECT = `SELECT k.id, k.kind, k.tenant_id, k.user_id, u.external_id, k.name, k.prefix, k.hash, k.scopes, k.app,
-  k.expires_at, k.revoked_at, k.last_used_at, k.created_at FROM api_keys k LEFT JOIN users u ON u.id = k.user_id`;
+  k.expires_at, k.revoked_at, k.last_used_at, k.created_at, k.rotated_to FROM api_keys k LEFT JOIN users u ON u.id = k.user_id`;
 
 /** Stores a new key (or, for ENGRAM_ADMIN_KEY, the given `plaintext`) and returns it with its secret, shown once. */
 export async function insertKey(
@@ -159,27 +161,52 @@ export async function revokeKey(
 }
 
 /**
- * Issues a new key with the old one's kind, owner, scopes and expiry, and revokes the old one; run inside a
- * transaction (the caller's), so both happen or neither. `userPk`: the owner's internal id, for the audit row.
+ * Issues a new key with the old one's kind, owner, scopes and expiry; run inside a transaction (the caller's), so
+ * both changes happen or neither. Without a grace period the old key is revoked; with one it stays valid until
+ * `now + graceSeconds` (or its own earlier expiry) and is then refused as expired. Either way it records its
+ * successor, and a key already rotated cannot be rotated again (409): a second successor for a key that is on
+ * its way out is more likely a retried script than intent. `userPk`: the owner's internal id, for the audit row.
  */
 export async function rotateKey(
   tx: Queryable,
   keyId: string,
-): Promise<CreatedKey & { rotated_from: string; userPk: string | null }> {
+  graceSeconds = 0,
+  now = Date.now(),
+): Promise<RotatedKey & { userPk: string | null }> {
   const rows = await tx.query<KeyRow>(`${KEY_SELECT} WHERE k.id = $1 FOR UPDATE OF k`, [keyId]);
   const old = rows[0];
   if (!old) throw new AppError("key_not_found", `key '${keyId}' not found`);
   if (old.revoked_at) throw new AppError("conflict", `key '${keyId}' is revoked and cannot be rotated`);
-  await tx.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1", [keyId]);
+  const oldExpiry = old.expires_at ? new Date(old.expires_at) : null;
+  if (old.rotated_to) {
+    throw new AppError(
+      "conflict",
+      `key '${keyId}' was already rotated to '${old.rotated_to}' and works only until ${iso(oldExpiry)}; ` +
+        "revoke it to stop it sooner",
+    );
+  }
   const created = await insertKey(tx, old.kind, old.tenant_id, old.user_id, {
     name: old.name ?? undefined,
     scopes: old.scopes as Scope[],
     app: old.app ?? undefined,
-    ...(old.expires_at && old.expires_at.getTime() > Date.now()
-      ? { expires_at: old.expires_at.toISOString() }
-      : {}),
+    ...(oldExpiry && oldExpiry.getTime() > now ? { expires_at: oldExpiry.toISOString() } : {}),
   });
-  return { ...created, rotated_from: keyId, userPk: old.user_id };
+  let stopsAt: Date | null = null;
+  if (graceSeconds > 0) {
+    const graceEnd = new Date(now + graceSeconds * 1000);
+    stopsAt = oldExpiry && oldExpiry < graceEnd ? oldExpiry : graceEnd;
+    await tx.query("UPDATE api_keys SET expires_at = $2, rotated_to = $3 WHERE id = $1", [
+      keyId,
+      stopsAt,
+      created.key.id,
+    ]);
+  } else {
+    await tx.query("UPDATE api_keys SET revoked_at = now(), rotated_to = $2 WHERE id = $1", [
+      keyId,
+      created.key.id,
+    ]);
+  }
+  return { ...created, rotated_from: keyId, old_key_expires_at: iso(stopsAt), userPk: old.user_id };
 }
 
 export async function hasActiveAdminKey(q: Queryable): Promise<boolean> {

@@ -2,8 +2,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { adminOnly, requireAdmin, requireAdminBy } from "../http/auth.js";
 import type { App } from "../http/context.js";
+import { emptyBodyIsEmptyObject } from "../http/empty-body.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
-import { ApiKeySchema, CreatedKeySchema, CreateKeyBody, TenantQuery } from "./schemas.js";
+import {
+  ApiKeySchema,
+  CreatedKeySchema,
+  CreateKeyBody,
+  RotatedKeySchema,
+  RotateKeyBody,
+  TenantQuery,
+} from "./schemas.js";
 
 const tags = ["admin"];
 const KeyParam = z.object({
@@ -69,6 +77,8 @@ export function registerKeyRoutes(app: App): void {
     },
   );
 
+  // The body is optional: `curl -X POST …/rotate` with none rotates with no grace period, as before there was one.
+  app.use("/v1/keys/:key_id/rotate", emptyBodyIsEmptyObject);
   app.openapi(
     createRoute({
       method: "post",
@@ -76,16 +86,22 @@ export function registerKeyRoutes(app: App): void {
       tags,
       security,
       middleware: [adminOnly],
-      summary: "Replace a key with a new one of the same kind, owner and scopes; the old one stops at once",
-      request: { params: KeyParam },
+      summary:
+        "Replace a key with a new one of the same kind, owner and scopes; the old one stops at once, or after grace_seconds",
+      description:
+        "With `grace_seconds` the old key keeps working until then (never past its own expiry) and is refused as " +
+        "expired afterwards; `old_key_expires_at` says when. A key already rotated cannot be rotated again (409); " +
+        "revoke it to end its grace period early.",
+      request: { params: KeyParam, body: { ...jsonBody(RotateKeyBody), required: false } },
       responses: {
-        201: jsonResponse(CreatedKeySchema.extend({ rotated_from: z.string() }), "The new key, shown once"),
+        201: jsonResponse(RotatedKeySchema, "The new key, shown once"),
         ...errorResponses,
       },
     }),
     async (c) => {
       const by = requireAdminBy(c);
-      return c.json(await c.var.services.identity.rotateKey(c.req.valid("param").key_id, by), 201);
+      const { key_id } = c.req.valid("param");
+      return c.json(await c.var.services.identity.rotateKey(key_id, c.req.valid("json"), by), 201);
     },
   );
 }

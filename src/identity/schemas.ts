@@ -77,6 +77,36 @@ export const CreateUserBody = z
   })
   .strict()
   .openapi("CreateUser");
+/** Longest a rotated key may keep working: a week is enough to roll a new key out, short enough to bound a leak. */
+export const MAX_GRACE_SECONDS = 7 * 86_400;
+
+const GRACE_RANGE = `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS} (7 days)`;
+
+export const RotateKeyBody = z
+  .object({
+    grace_seconds: z
+      .number(GRACE_RANGE)
+      .int(GRACE_RANGE)
+      .min(0, GRACE_RANGE)
+      .max(MAX_GRACE_SECONDS, GRACE_RANGE)
+      .optional()
+      .openapi({
+        description:
+          "How long the old key keeps working (never past its own expiry); 0 or absent: it is revoked at once",
+        example: 3600,
+      }),
+  })
+  .strict()
+  .openapi("RotateKey");
+
+export const RotatedKeySchema = CreatedKeySchema.extend({
+  rotated_from: z.string().openapi({ description: "The old key's id" }),
+  old_key_expires_at: Timestamp.nullable().openapi({
+    description:
+      "When the old key stops working (401 key_expired from then on); null: it was revoked at once",
+  }),
+}).openapi("RotatedKey");
+export type RotatedKey = z.infer<typeof RotatedKeySchema>;
 
 export const UpdateUserBody = z
   .object({ name: z.string().max(200).nullable().optional(), email: Email.nullable().optional() })

@@ -18,7 +18,7 @@ import type { CreatedKey, KeyOptions } from "./key-store.js";
 import * as keyStore from "./key-store.js";
 import { hashesMatch, hashKey } from "./keys.js";
 import { type Actor, DEFAULT_USER_ID, type Principal, type RequestContext } from "./principal.js";
-import type { ApiKey, Tenant, User } from "./schemas.js";
+import type { ApiKey, RotatedKey, Tenant, User } from "./schemas.js";
 import * as tenantStore from "./tenant-store.js";
 import type { UserRow } from "./user-store.js";
 import * as userStore from "./user-store.js";
@@ -178,12 +178,17 @@ export class IdentityService {
   }
 
   /**
-   * Issues a new key with the old one's kind, owner, scopes and expiry, and revokes the old one, atomically. One
-   * audit row, `key.rotate`, naming the old key (the new one's id is in the response and in its own later rows).
+   * Issues a new key with the old one's kind, owner, scopes and expiry, and revokes the old one (or, with
+   * `grace_seconds`, lets it expire then), atomically. One audit row, `key.rotate`, naming the old key (the new
+   * one's id is in the response and in its own later rows; the grace period's end is the old key's expires_at).
    */
-  rotateKey(keyId: string, by: AuditBy = SYSTEM_BY): Promise<CreatedKey & { rotated_from: string }> {
+  rotateKey(
+    keyId: string,
+    opts: { grace_seconds?: number | undefined } = {},
+    by: AuditBy = SYSTEM_BY,
+  ): Promise<RotatedKey> {
     return this.db.transaction(async (tx) => {
-      const { userPk, ...rotated } = await keyStore.rotateKey(tx, keyId);
+      const { userPk, ...rotated } = await keyStore.rotateKey(tx, keyId, opts.grace_seconds ?? 0);
       await recordAudit(tx, by, { ...keyEntry("key.rotate", rotated.key, userPk), resourceId: keyId });
       return rotated;
     });
