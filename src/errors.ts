@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   "app_exists",
   "session_expired",
   "app_paused",
+  "quota_exceeded",
   "confirmation_required",
   "llm_not_configured",
   "rerank_not_configured",
@@ -36,6 +37,7 @@ export const ERROR_CODES = [
   "embeddings_unavailable",
   "rate_limited",
   "not_ready",
+  "timeout",
   "internal_error",
 ] as const;
 
@@ -70,6 +72,7 @@ export const codeToStatus = {
   app_exists: 409,
   session_expired: 410,
   app_paused: 403,
+  quota_exceeded: 403,
   confirmation_required: 400,
   llm_not_configured: 422,
   rerank_not_configured: 422,
@@ -77,6 +80,7 @@ export const codeToStatus = {
   embeddings_unavailable: 502,
   rate_limited: 429,
   not_ready: 503,
+  timeout: 503,
   internal_error: 500,
 } as const satisfies Record<ErrorCode, number>;
 
@@ -125,6 +129,9 @@ const INVALID_VALUE_STATES = new Set([
   "54001", // statement_too_complex: a value nested too deep
 ]);
 
+/** query_canceled: statement_timeout fired (or an operator cancelled the statement). */
+const QUERY_CANCELED = "57014";
+
 /**
  * Classifies anything a service threw into the stable codes, for every face: AppErrors pass through, a value the
  * database refused is a validation error, anything else is internal_error (the original is the `cause`, for the
@@ -135,6 +142,15 @@ export function asAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof DbError && err.code !== undefined && INVALID_VALUE_STATES.has(err.code)) {
     return new AppError("validation_error", "a value could not be stored or compared", { cause: err });
+  }
+  if (err instanceof DbError && err.code === QUERY_CANCELED) {
+    // statement_timeout (ENGRAM_STATEMENT_TIMEOUT_MS) fired: that transaction rolled back, so a request that
+    // writes in one transaction (nearly all) changed nothing and may be retried.
+    return new AppError(
+      "timeout",
+      "the database did not finish within the statement timeout; its transaction was rolled back",
+      { cause: err },
+    );
   }
   return new AppError("internal_error", "internal error", { cause: err });
 }

@@ -1,4 +1,5 @@
 /** Starts Engram's HTTP server: the services (src/services.ts), the app on them, the admin key bootstrap, listening. */
+import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import type { Logger } from "pino";
 import type { Config } from "./config/config.js";
@@ -31,16 +32,40 @@ export async function createRuntime(
 export interface RunningServer {
   url: string;
   runtime: Runtime;
+  /** The Node HTTP server (its timeouts are those of `config.serverTimeouts`). */
+  server: Server;
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+/**
+ * Node's limits against slow clients: all of the headers within `headersMs`, the whole request within `requestMs`
+ * (Node answers 408 and closes), an idle keep-alive socket closed after `keepAliveMs`. 0 turns one off.
+ */
+export function applyServerTimeouts(server: Server, t: Config["serverTimeouts"]): void {
+  server.headersTimeout = t.headersMs;
+  server.requestTimeout = t.requestMs;
+  server.keepAliveTimeout = t.keepAliveMs;
+}
+
+export async function startServer(
+  config: Config,
+  log: Logger,
+  opts: { embedder?: Embedder } = {},
+): Promise<RunningServer> {
   const t0 = performance.now();
-  const runtime = await createRuntime(config, log);
+  const runtime = await createRuntime(config, log, opts);
   const { services } = runtime;
   const bootstrapKey = await bootstrapAdmin(services.identity, config, log);
 
-  const server = serve({ fetch: runtime.app.fetch, hostname: config.host, port: config.port });
+  // serve() creates an http.Server (no TLS or HTTP/2 options are passed). Node looks for connections past their
+  // headers or request timeout every connectionsCheckingInterval (default 30 s); every second keeps them near exact.
+  const server = serve({
+    fetch: runtime.app.fetch,
+    hostname: config.host,
+    port: config.port,
+    serverOptions: { connectionsCheckingInterval: 1000 },
+  }) as Server;
+  applyServerTimeouts(server, config.serverTimeouts);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -94,5 +119,5 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     })();
     return stopping;
   };
-  return { url, runtime, stop };
+  return { url, runtime, server, stop };
 }

@@ -48,7 +48,11 @@ export async function createServices(
   const embedderPromise = opts.embedder ? Promise.resolve(opts.embedder) : createEmbedder(config.embeddings);
   let db: Db | undefined;
   try {
-    const opened = await openDb(config.database, { efSearch: config.search.efSearch, log });
+    const opened = await openDb(config.database, {
+      efSearch: config.search.efSearch,
+      log,
+      statementTimeoutMs: config.limits.statementTimeoutMs,
+    });
     db = opened.db;
     if (opened.applied.length > 0) log.info({ migrations: opened.applied }, "applied migrations");
     const embedder = await embedderPromise;
@@ -56,6 +60,7 @@ export async function createServices(
     const llm = config.llm ? createLlmClient(config.llm) : undefined;
     const memories = new MemoryService(db, embedder, {
       maxTextLength: config.limits.textChars,
+      memoryQuota: config.limits.memoryQuota,
       search: config.search,
       reranker: createReranker(config, llm),
       llm,

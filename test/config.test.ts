@@ -43,7 +43,9 @@ describe("loadConfig defaults", () => {
       host: "127.0.0.1",
       authMode: "keys",
       logLevel: "info",
-      limits: { bodyBytes: 1024 * 1024, textChars: 16_000 },
+      limits: { bodyBytes: 1024 * 1024, textChars: 16_000, memoryQuota: 0, statementTimeoutMs: 30_000 },
+      serverTimeouts: { headersMs: 20_000, requestMs: 60_000, keepAliveMs: 65_000 },
+      corsOrigins: [],
       rateLimits: { perKey: 600, failedAuth: 30, windowSeconds: 60 },
       trustProxy: 0,
       embeddings: { provider: "builtin", batchSize: 32, cacheSize: 2000 },
@@ -274,6 +276,37 @@ describe("bad values throw a ConfigError naming the env var or YAML key", () => 
       names: ["ENGRAM_URL", "http://", '"127.0.0.1:8765"'],
     },
     { name: "ENGRAM_URL not http(s)", env: { ENGRAM_URL: "ftp://engram.example" }, names: ["ENGRAM_URL"] },
+    { name: "negative memory quota", env: { ENGRAM_MEMORY_QUOTA: "-1" }, names: ["ENGRAM_MEMORY_QUOTA"] },
+    {
+      name: "statement timeout not a number",
+      yaml: "limits:\n  statement_timeout_ms: 30s\n",
+      names: ["limits.statement_timeout_ms"],
+    },
+    {
+      name: "headers timeout above the request timeout",
+      env: { ENGRAM_HEADERS_TIMEOUT_MS: "90000", ENGRAM_REQUEST_TIMEOUT_MS: "60000" },
+      names: ["ENGRAM_HEADERS_TIMEOUT_MS", "ENGRAM_REQUEST_TIMEOUT_MS"],
+    },
+    {
+      name: "CORS origin *",
+      env: { ENGRAM_CORS_ORIGINS: "*" },
+      names: ["ENGRAM_CORS_ORIGINS", "exact origin"],
+    },
+    {
+      name: "CORS origin with a wildcard host",
+      env: { ENGRAM_CORS_ORIGINS: "https://*.example.com" },
+      names: ["ENGRAM_CORS_ORIGINS"],
+    },
+    {
+      name: "CORS origin with a path",
+      yaml: "server:\n  cors_origins: [https://app.example.com/ui]\n",
+      names: ["server.cors_origins", "no path"],
+    },
+    {
+      name: "CORS origin without a scheme",
+      env: { ENGRAM_CORS_ORIGINS: "app.example.com" },
+      names: ["exact origin"],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -287,6 +320,26 @@ describe("bad values throw a ConfigError naming the env var or YAML key", () => 
     expect(fromEnv.allowedHosts).toEqual(["engram.example.com", "10.0.0.5:8765"]);
     const fromYaml = loadConfig({}, tempDir("server:\n  allowed_hosts: [a.example, B.example]\n"));
     expect(fromYaml.allowedHosts).toEqual(["a.example", "b.example"]);
+  });
+
+  it("CORS origins come as a comma-separated env var or a YAML list, normalised as browsers send Origin", () => {
+    const fromEnv = loadConfig(
+      { ENGRAM_CORS_ORIGINS: " https://App.Example.com:443/, ,http://localhost:3000" },
+      tempDir(),
+    );
+    expect(fromEnv.corsOrigins).toEqual(["https://app.example.com", "http://localhost:3000"]);
+    const fromYaml = loadConfig({}, tempDir("server:\n  cors_origins: [https://a.example]\n"));
+    expect(fromYaml.corsOrigins).toEqual(["https://a.example"]);
+  });
+
+  it("limits and server timeouts from env and YAML; 0 turns each off", () => {
+    const yaml =
+      "limits:\n  memory_quota: 500\n  statement_timeout_ms: 5000\nserver:\n  headers_timeout_ms: 10000\n  request_timeout_ms: 0\n";
+    const c = loadConfig({ ENGRAM_KEEP_ALIVE_TIMEOUT_MS: "0" }, tempDir(yaml));
+    expect(c.limits).toMatchObject({ memoryQuota: 500, statementTimeoutMs: 5000 });
+    expect(c.serverTimeouts).toEqual({ headersMs: 10_000, requestMs: 0, keepAliveMs: 0 });
+    const off = loadConfig({ ENGRAM_MEMORY_QUOTA: "0", ENGRAM_STATEMENT_TIMEOUT_MS: "0" }, tempDir());
+    expect(off.limits).toMatchObject({ memoryQuota: 0, statementTimeoutMs: 0 });
   });
 
   it("local_open is allowed on a loopback bind", () => {

@@ -166,7 +166,9 @@ export class ChatService {
     } catch (err) {
       if (
         !(err instanceof AppError) ||
-        (err.code !== "llm_unavailable" && err.code !== "embeddings_unavailable")
+        (err.code !== "llm_unavailable" &&
+          err.code !== "embeddings_unavailable" &&
+          err.code !== "quota_exceeded")
       )
         throw err;
       this.deps.log.warn(

@@ -11,6 +11,25 @@ const bool = z.union([
   z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
 ]);
 const url = z.string().url();
+/** An exact browser origin, `scheme://host[:port]`, normalised as browsers send it (lower case, no default port). */
+const origin = z.string().transform((value, ctx) => {
+  const u = URL.canParse(value) ? new URL(value) : undefined;
+  if (
+    !u ||
+    (u.protocol !== "http:" && u.protocol !== "https:") ||
+    u.username ||
+    u.password ||
+    value.includes("*") ||
+    !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]+\/?$/i.test(value)
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${JSON.stringify(value)} is not an exact origin such as https://app.example.com or http://localhost:3000 (no path, no wildcard)`,
+    });
+    return z.NEVER;
+  }
+  return u.origin;
+});
 
 /** One setting: the env var that sets it, its dotted YAML path (none: environment only), and its schema. */
 interface Field {
@@ -99,6 +118,47 @@ const fields = {
     env: "ENGRAM_MAX_TEXT_LENGTH",
     yaml: "limits.text_chars",
     schema: positiveInt.default(16_000),
+  },
+  // Stored memories per user (docs/security.md, Limits and headers); 0: no quota.
+  memoryQuota: {
+    env: "ENGRAM_MEMORY_QUOTA",
+    yaml: "limits.memory_quota",
+    schema: z.coerce.number().int().min(0).default(0),
+  },
+  // PostgreSQL statement_timeout in every transaction a request opens; 0: none. 30 s is far beyond any query a
+  // request should make (a 50,000-memory user's search is ~40 ms) and still frees a connection held by a runaway one.
+  statementTimeoutMs: {
+    env: "ENGRAM_STATEMENT_TIMEOUT_MS",
+    yaml: "limits.statement_timeout_ms",
+    schema: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  },
+  // Node's HTTP server against slow clients (src/server.ts); 0 turns one off. Headers within 20 s and a whole request
+  // (a 1 MiB body at most) within 60 s; idle keep-alive sockets kept 65 s, longer than the 60 s idle timeout of common
+  // proxies and load balancers, so that a proxy never reuses a socket Engram is closing (a 502 for a POST).
+  headersTimeoutMs: {
+    env: "ENGRAM_HEADERS_TIMEOUT_MS",
+    yaml: "server.headers_timeout_ms",
+    schema: z.coerce.number().int().min(0).max(3_600_000).default(20_000),
+  },
+  requestTimeoutMs: {
+    env: "ENGRAM_REQUEST_TIMEOUT_MS",
+    yaml: "server.request_timeout_ms",
+    schema: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  },
+  keepAliveTimeoutMs: {
+    env: "ENGRAM_KEEP_ALIVE_TIMEOUT_MS",
+    yaml: "server.keep_alive_timeout_ms",
+    schema: z.coerce.number().int().min(0).max(3_600_000).default(65_000),
+  },
+  corsOrigins: {
+    env: "ENGRAM_CORS_ORIGINS",
+    yaml: "server.cors_origins",
+    // Browser origins allowed to call /v1, /api/v1 and /mcp (src/http/cors.ts): a comma-separated string or a YAML list.
+    schema: z
+      .union([z.string().transform((s) => s.split(",")), z.array(z.string())])
+      .transform((l) => l.map((o) => o.trim()).filter((o) => o.length > 0))
+      .pipe(z.array(origin))
+      .default([]),
   },
   // Rate limits (src/http/rate-limit.ts, docs/security.md): 0 turns one off. Per key: 600 a minute is 10/s sustained,
   // far above what one agent does and what the embedder can add (a few dozen memories/s), yet it stops a runaway
@@ -378,6 +438,12 @@ function assemble(r: Raw, configFile: string | undefined, cwd: string) {
     ...(r.embeddingsDimensions ? { dimensions: r.embeddingsDimensions } : {}),
   };
 
+  if (r.requestTimeoutMs > 0 && r.headersTimeoutMs > r.requestTimeoutMs) {
+    throw new ConfigError(
+      `ENGRAM_HEADERS_TIMEOUT_MS (${r.headersTimeoutMs}) must not exceed ENGRAM_REQUEST_TIMEOUT_MS (${r.requestTimeoutMs})`,
+    );
+  }
+
   if (r.authMode === "local_open" && !isLoopback(r.host)) {
     throw new ConfigError(
       `ENGRAM_AUTH_MODE: local_open accepts requests without a key and is only allowed on a loopback bind (ENGRAM_HOST is ${r.host})`,
@@ -396,7 +462,22 @@ function assemble(r: Raw, configFile: string | undefined, cwd: string) {
     database,
     authMode: r.authMode,
     logLevel: r.logLevel,
-    limits: { bodyBytes: r.bodyLimit, textChars: r.maxTextLength },
+    limits: {
+      bodyBytes: r.bodyLimit,
+      textChars: r.maxTextLength,
+      /** Most memories one user may store; 0 = no quota. */
+      memoryQuota: r.memoryQuota,
+      /** PostgreSQL statement_timeout set in the transactions requests open; 0 = none. */
+      statementTimeoutMs: r.statementTimeoutMs,
+    },
+    /** Node HTTP server limits against slow clients, milliseconds; 0 = none. */
+    serverTimeouts: {
+      headersMs: r.headersTimeoutMs,
+      requestMs: r.requestTimeoutMs,
+      keepAliveMs: r.keepAliveTimeoutMs,
+    },
+    /** Origins allowed cross-origin (CORS) on /v1, /api/v1 and /mcp; empty = CORS off. */
+    corsOrigins: r.corsOrigins,
     /** Requests per key and failed authentications per client address, per window; 0 = no limit. */
     rateLimits: {
       perKey: r.rateLimitPerKey,

@@ -54,6 +54,17 @@ export function userScopePreamble(userId: string): string {
 }
 
 /**
+ * Bounds a transaction's statements (`statement_timeout`, local to the transaction; 0: none). PostgreSQL cancels a
+ * statement that runs longer, and the transaction rolls back: a request that times out has written nothing.
+ */
+export function statementTimeoutSetting(ms: number): string {
+  return ms > 0 ? `SET LOCAL statement_timeout = ${Math.trunc(ms)};` : "";
+}
+
+/** For schema work (migrations, index builds), which may take as long as it takes whoever opened the database. */
+export const NO_STATEMENT_TIMEOUT = "SET LOCAL statement_timeout = 0";
+
+/**
  * Session settings every connection gets: relaxed HNSW scans so per-user filters still fill `LIMIT k`
  * (docs/architecture.md, Search plan).
  */

@@ -1,7 +1,7 @@
 /** Numbered SQL migrations from migrations/, each applied once in its own transaction and recorded. */
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Db } from "./db.js";
+import { type Db, NO_STATEMENT_TIMEOUT } from "./db.js";
 
 /** migrations/ sits at the package root; this file is two levels below it in both src/ and dist/. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations/", import.meta.url));
@@ -31,6 +31,7 @@ export async function migrate(db: Db, migrations: Migration[] = loadMigrations()
   // Under the same lock as the migrations: two servers starting at once on a fresh PostgreSQL database both ran
   // CREATE TABLE IF NOT EXISTS, and one died on pg_type's unique index (IF NOT EXISTS does not guard a race).
   await db.transaction(async (tx) => {
+    await tx.exec(NO_STATEMENT_TIMEOUT);
     await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
     await tx.exec(`CREATE TABLE IF NOT EXISTS engram_migrations (
     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
@@ -39,6 +40,7 @@ export async function migrate(db: Db, migrations: Migration[] = loadMigrations()
   for (const m of migrations) {
     const done = await db.transaction(async (tx) => {
       // Servers starting together: one applies, the others wait here and then see it recorded.
+      await tx.exec(NO_STATEMENT_TIMEOUT);
       await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
       const rows = await tx.query("SELECT 1 FROM engram_migrations WHERE version = $1", [m.version]);
       if (rows.length > 0) return false;

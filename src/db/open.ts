@@ -12,6 +12,11 @@ export interface OpenOptions {
   migrate?: boolean;
   /** Where background failures (PGlite's periodic ANALYZE, idle pool clients) are reported. */
   log?: Logger;
+  /**
+   * PostgreSQL statement_timeout for every transaction (the server passes ENGRAM_STATEMENT_TIMEOUT_MS; CLI tools
+   * none). Not applied to PGlite: it accepts the setting but never fires it (one session on this thread, no timer).
+   */
+  statementTimeoutMs?: number;
 }
 
 export async function openDb(
@@ -21,7 +26,7 @@ export async function openDb(
   const db: Db =
     config.kind === "pglite"
       ? await PgliteDb.open(config.dataDir, opts.log)
-      : PostgresDb.open(config.url, config.poolSize, opts.efSearch, opts.log);
+      : PostgresDb.open(config.url, config.poolSize, opts.efSearch, opts.log, opts.statementTimeoutMs);
   try {
     const applied = opts.migrate === false ? [] : await migrate(db);
     // PGlite is one session: its settings are made once here. Pool connections get them on connect.

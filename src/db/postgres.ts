@@ -1,7 +1,7 @@
 /** Server driver: node-postgres Pool against PostgreSQL 15+ with pgvector. */
 import pg from "pg";
 import type { Logger } from "pino";
-import { type Db, DbError, type Queryable, userScopePreamble } from "./db.js";
+import { type Db, DbError, type Queryable, statementTimeoutSetting, userScopePreamble } from "./db.js";
 
 interface PgClientLike {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
@@ -30,16 +30,27 @@ function wrap(client: PgClientLike): Queryable {
 export class PostgresDb implements Db {
   readonly kind = "postgres";
   private readonly q: Queryable;
+  /** `SET LOCAL statement_timeout …` opening every transaction, or nothing. */
+  private readonly timeout: string;
 
   constructor(
     private readonly pool: pg.Pool,
     /** Where a failed ROLLBACK is reported (the transaction's own error is what its caller sees). */
     private readonly log?: Logger,
+    /** statement_timeout of every transaction (withUser and transaction); 0: none. */
+    statementTimeoutMs = 0,
   ) {
     this.q = wrap(pool);
+    this.timeout = statementTimeoutSetting(statementTimeoutMs);
   }
 
-  static open(url: string, poolSize: number, efSearch: number, log?: Logger): PostgresDb {
+  static open(
+    url: string,
+    poolSize: number,
+    efSearch: number,
+    log?: Logger,
+    statementTimeoutMs = 0,
+  ): PostgresDb {
     const pool = new pg.Pool({
       connectionString: url,
       max: poolSize,
@@ -52,7 +63,7 @@ export class PostgresDb implements Db {
     pool.on("error", (err) =>
       log?.warn({ err }, "an idle PostgreSQL connection failed; the pool dropped it"),
     );
-    return new PostgresDb(pool, log);
+    return new PostgresDb(pool, log, statementTimeoutMs);
   }
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {
@@ -67,8 +78,8 @@ export class PostgresDb implements Db {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      // BEGIN and the RLS settings travel in one simple-protocol round trip.
-      await client.query(`BEGIN; ${preamble}`);
+      // BEGIN, the timeout and the RLS settings travel in one simple-protocol round trip.
+      await client.query(`BEGIN; ${this.timeout} ${preamble}`);
       const result = await fn(wrap(client));
       await client.query("COMMIT");
       return result;

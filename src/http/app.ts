@@ -1,6 +1,6 @@
 /** Assembles the HTTP app: middleware, feature routes, OpenAPI document, health, and the one error handler. */
 
-import { swaggerUI } from "@hono/swagger-ui";
+import { SwaggerUI, swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -19,9 +19,11 @@ import { findJsonProblem } from "../validation.js";
 import { VERSION } from "../version.js";
 import { authenticate } from "./auth.js";
 import type { App, AppEnv } from "./context.js";
+import { corsFor } from "./cors.js";
 import { errorBody, fieldError, fromZod, toAppError } from "./errors.js";
 import { registerHealthRoutes } from "./health.js";
 import { RateLimited, RateLimiter } from "./rate-limit.js";
+import { contentSecurityPolicy, securityHeaders, swaggerUiCsp } from "./security-headers.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -83,6 +85,7 @@ export function createApp(services: Services): App {
   });
 
   app.use("*", requestId);
+  app.use("*", securityHeaders);
   const rateLimiter = new RateLimiter(services.db, services.config.rateLimits, { log: services.log });
   app.use("*", async (c, next) => {
     c.set("services", services);
@@ -90,6 +93,9 @@ export function createApp(services: Services): App {
     await next();
   });
   app.use("*", logRequests);
+  // Before authentication: a preflight carries no key. Off (passes everything through) without ENGRAM_CORS_ORIGINS.
+  const cors = corsFor(services.config.corsOrigins);
+  for (const path of ["/v1/*", "/api/v1/*", "/mcp"]) app.use(path, cors);
   app.use("*", jsonByDefault);
   app.use(
     "*",
@@ -134,7 +140,9 @@ export function createApp(services: Services): App {
         "Self-hosted, multi-user memory server for AI agents. Every key acts for one principal; RLS isolates users.",
     },
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  // validatorUrl none: Swagger UI would otherwise send the spec's URL to validator.swagger.io for a badge.
+  const docs = { url: "/openapi.json", validatorUrl: "none" };
+  app.get("/docs", contentSecurityPolicy(swaggerUiCsp(SwaggerUI(docs))), swaggerUI(docs));
 
   app.notFound((c) => {
     const err = new AppError("route_not_found", `no route for ${c.req.method} ${c.req.path}`);

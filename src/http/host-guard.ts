@@ -76,7 +76,12 @@ export function checkHostAndOrigin(c: Context<AppEnv>, what: string): void {
       const u = new URL(origin);
       const scheme = u.protocol === "https:" ? "https:" : "http:";
       const parsed = (u.protocol === "http:" || u.protocol === "https:") && parseAuthority(u.host, scheme);
-      ok = !!parsed && authorityAllowed(c, parsed.hostname, parsed.port);
+      // An origin the operator allowed cross-origin (ENGRAM_CORS_ORIGINS, exact) is trusted here too: CORS would
+      // let its page call /mcp, so refusing it here would only break what was configured (docs/security.md).
+      ok =
+        !!parsed &&
+        (authorityAllowed(c, parsed.hostname, parsed.port) ||
+          c.var.services.config.corsOrigins.includes(u.origin));
     }
     if (!ok) {
       throw new AppError(

@@ -47,6 +47,9 @@ export function toMemory(r: MemoryRow): Memory {
 
 const MEMORY_ID = /^mem_[0-9a-z]{26}$/;
 
+/** First key of the per-user advisory lock that serialises adds under a quota (the second: the user's hash). */
+const QUOTA_LOCK = 726_354_002;
+
 function notFound(id: string): AppError {
   return new AppError("memory_not_found", `memory '${id}' not found`);
 }
@@ -58,6 +61,8 @@ export function normaliseText(text: string): string {
 
 export interface MemoryServiceOptions {
   maxTextLength: number;
+  /** Most memories one user may store (ENGRAM_MEMORY_QUOTA); 0 or unset: no quota. */
+  memoryQuota?: number | undefined;
   search: SearchConfig;
   reranker?: Reranker | undefined;
   /** The configured LLM: `infer: true` (fact extraction) needs it. */
@@ -147,7 +152,10 @@ export class MemoryService {
       // Checked before embedding too, so a repeated add costs no model time.
       const existing = await this.db.withUser(actor.userPk, async (tx) => {
         await ensureActiveApp(tx, actor, app);
-        return findDuplicate(tx);
+        const found = await findDuplicate(tx);
+        // Refused before embedding as well, so a full user's adds cost no model time (the check that holds is below).
+        if (!found[0]) await this.checkQuota(tx, actor);
+        return found;
       });
       if (existing[0]) return { memory: toMemory(existing[0]), created: false };
     }
@@ -156,10 +164,16 @@ export class MemoryService {
     if (!vector) throw new Error("embedder returned no vector");
     return this.db.withUser(actor.userPk, async (tx) => {
       await ensureActiveApp(tx, actor, app);
+      // With a quota, one add per user at a time from here to commit (on every server of the database), so the
+      // count below sees every add committed before it; an identical memory is still returned, not refused.
+      if (this.quota > 0) {
+        await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [QUOTA_LOCK, actor.userPk]);
+      }
       if (opts.dedupe !== false) {
         const raced = await findDuplicate(tx);
         if (raced[0]) return { memory: toMemory(raced[0]), created: false };
       }
+      await this.checkQuota(tx, actor);
       const rows = await tx.query<MemoryRow>(
         `INSERT INTO memories (id, tenant_id, user_id, app, session_id, text, metadata, embedding, embedding_model, search_config)
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::vector, $9, $10::regconfig) RETURNING ${MEMORY_COLUMNS}`,
@@ -187,6 +201,25 @@ export class MemoryService {
       await auditActor(tx, actor, "memory.add", row.id);
       return { memory: toMemory(row), created: true };
     });
+  }
+
+  private get quota(): number {
+    return this.opts.memoryQuota ?? 0;
+  }
+
+  /** 403 quota_exceeded when the user already stores `memoryQuota` memories (any state; deleted ones are gone). */
+  private async checkQuota(tx: Queryable, actor: Actor): Promise<void> {
+    if (this.quota <= 0) return;
+    const [row] = await tx.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM memories WHERE user_id = $1 AND state <> 'deleted'",
+      [actor.userPk],
+    );
+    if ((row?.n ?? 0) >= this.quota) {
+      throw new AppError(
+        "quota_exceeded",
+        `memory quota reached: this user may store at most ${this.quota} memories; delete some to add more`,
+      );
+    }
   }
 
   async get(actor: Actor, id: string): Promise<Memory> {

@@ -1,5 +1,5 @@
 /** Start-up check that stored vectors match the configured model, and the HNSW index for its dimension. */
-import type { Db } from "../db/db.js";
+import { type Db, NO_STATEMENT_TIMEOUT } from "../db/db.js";
 import { MIGRATION_LOCK } from "../db/migrate.js";
 import type { Embedder } from "../embeddings/embedder.js";
 
@@ -32,6 +32,8 @@ export async function ensureVectorIndex(db: Db, embedder: Embedder): Promise<voi
   // One expression index per dimension: the column is dimensionless so that the model stays configuration.
   // Under the migrations' lock: IF NOT EXISTS does not guard two servers starting together on a fresh database.
   await db.transaction(async (tx) => {
+    // An index build on a large store may take minutes; the request timeout is not for it.
+    await tx.exec(NO_STATEMENT_TIMEOUT);
     await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
     await tx.exec(
       `CREATE INDEX IF NOT EXISTS memories_embedding_hnsw_${dims} ON memories
