@@ -15,6 +15,8 @@ import { createEndpointReranker, createLlmReranker, type Reranker } from "./memo
 import { MemoryService } from "./memories/service.js";
 import { ensureVectorIndex } from "./memories/vector-index.js";
 import { SessionService } from "./sessions/service.js";
+import { StatsService } from "./stats/service.js";
+import { UsageCounters } from "./stats/usage.js";
 
 export interface Services {
   config: Config;
@@ -27,6 +29,10 @@ export interface Services {
   chat: ChatService;
   /** The audit log: listing and retention (each service writes its own rows). */
   audit: AuditService;
+  /** The admin overview's numbers (GET /v1/stats). */
+  stats: StatsService;
+  /** This server's usage counters (searches per day), flushed to the database every few seconds and at close. */
+  usage: UsageCounters;
   /** The configured OpenAI-compatible LLM, if any (chat replies, fact extraction). */
   llm?: LlmClient;
   log: Logger;
@@ -58,7 +64,9 @@ export async function createServices(
     const embedder = await embedderPromise;
     await ensureVectorIndex(db, embedder);
     const llm = config.llm ? createLlmClient(config.llm) : undefined;
+    const usage = new UsageCounters(db, { log });
     const memories = new MemoryService(db, embedder, {
+      usage,
       maxTextLength: config.limits.textChars,
       memoryQuota: config.limits.memoryQuota,
       search: config.search,
@@ -80,13 +88,18 @@ export async function createServices(
       sessions,
       chat: new ChatService({ sessions, memories, llm, log, maxTextLength: config.limits.textChars }),
       audit: new AuditService(db, { retentionDays: config.audit.retentionDays, log }),
+      stats: new StatsService(db, usage),
+      usage,
       log,
       ...(llm ? { llm } : {}),
     };
     const owned = db;
+    usage.start();
     return {
       services,
       async close() {
+        // Before the database closes: the last seconds' counts are written.
+        await usage.close();
         if (!opts.embedder) await embedder.close();
         await owned.close();
       },

@@ -35,8 +35,11 @@ interface Ids {
 }
 
 interface Route {
-  /** "public": no key needed; "admin": the admin key; otherwise the scopes a key must hold (all of them). */
-  need: "public" | "admin" | Scope[];
+  /**
+   * "public": no key needed; "admin": the admin key; "user": a user key (its own user's resources; no scope needed);
+   * otherwise the scopes a key must hold (all of them).
+   */
+  need: "public" | "admin" | "user" | Scope[];
   /** The status a permitted principal gets with a valid request. */
   ok: number;
   /** A minimal valid body, so the checks below are not answered by a 400. */
@@ -54,6 +57,9 @@ const ROUTES: Record<string, Route> = {
   "GET /readyz": { need: "public", ok: 200 },
   "POST /api/v1/auth/login": { need: "public", ok: 200 },
   "GET /v1/me": { need: [], ok: 200 },
+  "GET /v1/me/keys": { need: "user", ok: 200 },
+  "POST /v1/me/keys": { need: "user", ok: 201, body: () => ({ name: "self-service" }) },
+  "DELETE /v1/me/keys/{key_id}": { need: "user", ok: 200, notFound: "key_not_found" },
   // admin
   "POST /v1/tenants": { need: "admin", ok: 201, body: () => ({ id: uid("t").toLowerCase() }) },
   "GET /v1/tenants": { need: "admin", ok: 200 },
@@ -82,6 +88,7 @@ const ROUTES: Record<string, Route> = {
   "POST /v1/keys": { need: "admin", ok: 201, body: () => ({}) },
   "GET /v1/keys": { need: "admin", ok: 200, query: (ids) => `tenant=${ids.tenant}` },
   "GET /v1/audit": { need: "admin", ok: 200, query: (ids) => `tenant=${ids.tenant}` },
+  "GET /v1/stats": { need: "admin", ok: 200, query: () => "days=7" },
   "DELETE /v1/keys/{key_id}": { need: "admin", ok: 200 },
   "POST /v1/keys/{key_id}/rotate": { need: "admin", ok: 201 },
   // memories
@@ -386,7 +393,7 @@ describe.each(backends)("every route x every principal ($name)", (backend) => {
           checks++;
           const kind = principal
             .replace(/without .*/, "without a required scope")
-            .replace(/^(key with exactly .*|admin)$/, "permitted key");
+            .replace(/^(key with exactly .*|admin|user key)$/, "permitted key");
           perPrincipal.set(kind, (perPrincipal.get(kind) ?? 0) + 1);
           const got = `${res.status} ${res.body?.error?.code ?? ""}`.trim();
           if (expected === "other-user") {
@@ -443,6 +450,30 @@ describe.each(backends)("every route x every principal ($name)", (backend) => {
           );
           await check("client key of another tenant", { "x-muxi-client-key": clientTb }, forbidden);
           await unchanged("the 403s");
+        } else if (route.need === "user") {
+          const forbidden = { status: 403, code: "forbidden" };
+          await check("admin key", { authorization: `Bearer ${ADMIN_KEY}` }, forbidden);
+          await check(
+            "admin acting for A",
+            { authorization: `Bearer ${ADMIN_KEY}`, "x-tenant-id": ta, "x-user-id": aUser },
+            forbidden,
+          );
+          await check(
+            "client key of A's tenant acting for A",
+            { authorization: `Bearer ${clientTa}`, "x-user-id": aUser },
+            forbidden,
+          );
+          await check("client key of another tenant", { "x-muxi-client-key": clientTb }, forbidden);
+          await check(
+            "A's key naming B",
+            { authorization: `Bearer ${aKey}`, "x-user-id": bUser },
+            { status: 403, code: "user_mismatch" },
+          );
+          await unchanged("the 403s");
+          await check("B (X-Api-Key)", { "x-api-key": bKey }, "other-user");
+          // A key B creates for itself shows in tenant ta's key list (a snapshot read): B's change, not A's.
+          if (method === "POST") baseline = JSON.stringify(await snapshot());
+          else await unchanged("the other users");
         } else {
           for (const s of route.need) {
             await check(
@@ -481,7 +512,9 @@ describe.each(backends)("every route x every principal ($name)", (backend) => {
         const pKey = await makeUser(e, pUser, tp);
         const P = await makeOwner(tp, pUser, pKey);
         let key = ADMIN_KEY;
-        if (route.need !== "admin") {
+        if (route.need === "user") {
+          key = pKey;
+        } else if (route.need !== "admin") {
           if (route.need.length === 0) {
             key = lacking.get("memories:read") as string; // GET /v1/me: any key, whatever its scopes
           } else {
@@ -496,7 +529,11 @@ describe.each(backends)("every route x every principal ($name)", (backend) => {
           }
         }
         await check(
-          route.need === "admin" ? "admin" : `key with exactly ${route.need.join("+") || "no scope"}`,
+          route.need === "admin"
+            ? "admin"
+            : route.need === "user"
+              ? "user key"
+              : `key with exactly ${route.need.join("+") || "no scope"}`,
           { authorization: `Bearer ${key}` },
           { status: route.ok },
           P,
@@ -592,7 +629,11 @@ describe.each(backends)("every route x every principal ($name)", (backend) => {
       if (none.status !== 401 || none.body.error.code !== "unauthorized") noKey.push(`${op}: ${none.status}`);
       // A key the route refuses (a user key on an admin route; a key without the scope), with that bad body.
       const refused =
-        route.need === "admin" ? aKey : (lacking.get((route.need as Scope[])[0] as Scope) as string);
+        route.need === "admin"
+          ? aKey
+          : route.need === "user"
+            ? clientTa
+            : (lacking.get((route.need as Scope[])[0] as Scope) as string);
       const res = await e.call(method, path, { key: refused, raw: "[]" });
       answers.push(`${op}: ${res.status} ${res.body.error?.code}`);
     }
@@ -600,7 +641,7 @@ describe.each(backends)("every route x every principal ($name)", (backend) => {
     expect(answers).toEqual(
       withBody.map((op) => {
         const route = ROUTES[op] as Route;
-        return `${op}: 403 ${route.need === "admin" ? "forbidden" : "insufficient_scope"}`;
+        return `${op}: 403 ${route.need === "admin" || route.need === "user" ? "forbidden" : "insufficient_scope"}`;
       }),
     );
     console.log(

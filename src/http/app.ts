@@ -15,6 +15,7 @@ import { registerMcpRoutes } from "../mcp/http.js";
 import { registerMemoryRoutes } from "../memories/routes.js";
 import type { Services } from "../services.js";
 import { registerSessionRoutes } from "../sessions/routes.js";
+import { registerStatsRoutes } from "../stats/routes.js";
 import { findJsonProblem } from "../validation.js";
 import { VERSION } from "../version.js";
 import { authenticate } from "./auth.js";
@@ -24,6 +25,7 @@ import { errorBody, fieldError, fromZod, toAppError } from "./errors.js";
 import { registerHealthRoutes } from "./health.js";
 import { RateLimited, RateLimiter } from "./rate-limit.js";
 import { contentSecurityPolicy, securityHeaders, swaggerUiCsp } from "./security-headers.js";
+import { registerWebRoutes } from "./web.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -72,7 +74,12 @@ const logRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
   );
 };
 
-export function createApp(services: Services): App {
+export interface AppOptions {
+  /** Where the dashboard's built files are (default web/dist of the package; tests point it elsewhere). */
+  webDir?: string;
+}
+
+export function createApp(services: Services, opts: AppOptions = {}): App {
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       const where = result.target === "json" ? undefined : result.target;
@@ -124,6 +131,7 @@ export function createApp(services: Services): App {
   registerHealthRoutes(app);
   registerIdentityRoutes(app);
   registerAuditRoutes(app);
+  registerStatsRoutes(app);
   registerMemoryRoutes(app);
   registerAppRoutes(app);
   registerOpenMemoryRoutes(app);
@@ -143,6 +151,8 @@ export function createApp(services: Services): App {
   // validatorUrl none: Swagger UI would otherwise send the spec's URL to validator.swagger.io for a badge.
   const docs = { url: "/openapi.json", validatorUrl: "none" };
   app.get("/docs", contentSecurityPolicy(swaggerUiCsp(SwaggerUI(docs))), swaggerUI(docs));
+  // Last: the dashboard answers only GETs no route above took.
+  registerWebRoutes(app, opts.webDir);
 
   app.notFound((c) => {
     const err = new AppError("route_not_found", `no route for ${c.req.method} ${c.req.path}`);

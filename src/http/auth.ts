@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { type AuditBy, byPrincipal } from "../audit/store.js";
 import { AppError } from "../errors.js";
 import type { Scope } from "../identity/keys.js";
+import { isUserPrincipal, NOT_FOR_THIS_KEY } from "../identity/own-keys.js";
 import {
   type Actor,
   openPrincipal,
@@ -96,6 +97,20 @@ export async function authenticateKey(
 /** Admin routes: anything but the admin key is 403 forbidden. */
 export const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   requireAdmin(c);
+  await next();
+};
+
+/**
+ * Routes about the calling user key's own user (/v1/me/keys): anything but a user key is 403 forbidden, and so is
+ * naming another user in X-User-Id (user_mismatch). No scope is needed: any user key may manage its own user's
+ * keys, and what it may create is bounded by its own scopes (src/identity/own-keys.ts).
+ */
+export const userKeyOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const p = c.var.principal;
+  if (!isUserPrincipal(p)) throw new AppError("forbidden", NOT_FOR_THIS_KEY);
+  // As everywhere: a user key naming another user in X-User-Id is 403 user_mismatch, not silently itself.
+  const requested = requestedUser(c);
+  if (requested !== undefined) await c.var.services.identity.identifyActor(p, requested);
   await next();
 };
 

@@ -31,7 +31,21 @@ export const UserSchema = z
     created_at: Timestamp,
     updated_at: Timestamp,
     last_active_at: Timestamp.nullable(),
-    memory_count: z.number().int().optional(),
+    memory_count: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "Memories not in state `deleted` (listing and GET of one user)" }),
+    session_count: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "Sessions, expired ones included (listing and GET of one user)" }),
+    key_count: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "Keys not revoked, expired ones included (listing and GET of one user)" }),
   })
   .openapi("User");
 export type User = z.infer<typeof UserSchema>;
@@ -63,20 +77,6 @@ export const CreatedKeySchema = z
   })
   .openapi("CreatedKey");
 
-const Email = z
-  .string()
-  .max(320)
-  .regex(/^[^\s@]+@[^\s@]+$/, "must be an email address");
-
-export const CreateUserBody = z
-  .object({
-    user_id: UserIdSchema,
-    name: z.string().max(200).optional(),
-    email: Email.optional(),
-    tenant: TenantIdSchema.optional().openapi({ description: "Defaults to `default`" }),
-  })
-  .strict()
-  .openapi("CreateUser");
 /** Longest a rotated key may keep working: a week is enough to roll a new key out, short enough to bound a leak. */
 export const MAX_GRACE_SECONDS = 7 * 86_400;
 
@@ -107,6 +107,21 @@ export const RotatedKeySchema = CreatedKeySchema.extend({
   }),
 }).openapi("RotatedKey");
 export type RotatedKey = z.infer<typeof RotatedKeySchema>;
+
+const Email = z
+  .string()
+  .max(320)
+  .regex(/^[^\s@]+@[^\s@]+$/, "must be an email address");
+
+export const CreateUserBody = z
+  .object({
+    user_id: UserIdSchema,
+    name: z.string().max(200).optional(),
+    email: Email.optional(),
+    tenant: TenantIdSchema.optional().openapi({ description: "Defaults to `default`" }),
+  })
+  .strict()
+  .openapi("CreateUser");
 
 export const UpdateUserBody = z
   .object({ name: z.string().max(200).nullable().optional(), email: Email.nullable().optional() })

@@ -17,6 +17,7 @@ import { AppError } from "../errors.js";
 import type { CreatedKey, KeyOptions } from "./key-store.js";
 import * as keyStore from "./key-store.js";
 import { hashesMatch, hashKey } from "./keys.js";
+import * as ownKeys from "./own-keys.js";
 import { type Actor, DEFAULT_USER_ID, type Principal, type RequestContext } from "./principal.js";
 import type { ApiKey, RotatedKey, Tenant, User } from "./schemas.js";
 import * as tenantStore from "./tenant-store.js";
@@ -94,11 +95,7 @@ export class IdentityService {
     return userStore.getUser(this.db, tenantId, externalId);
   }
 
-  listUsers(opts: {
-    tenant?: string | undefined;
-    limit: number;
-    cursor?: string | undefined;
-  }): Promise<{ users: User[]; next_cursor: string | null }> {
+  listUsers(opts: userStore.ListUsersOptions): Promise<{ users: User[]; next_cursor: string | null }> {
     return userStore.listUsers(this.db, opts);
   }
 
@@ -115,18 +112,18 @@ export class IdentityService {
     });
   }
 
-  /** Deletes the user and, by cascade in the same transaction, every row it owns: memories, keys, and the rest. */
+  /** Deletes the user and every row it owns (memories, sessions, keys, and the rest) in one transaction, with counts. */
   deleteUser(
     tenantId: string,
     externalId: string,
     by: AuditBy = SYSTEM_BY,
-  ): Promise<{ deleted_memories: number }> {
+  ): Promise<userStore.DeletedCounts> {
     return this.db.transaction(async (tx) => {
-      const { deleted_memories, userPk } = await userStore.deleteUser(tx, tenantId, externalId);
+      const { userPk, ...deleted } = await userStore.deleteUser(tx, tenantId, externalId);
       // The audit row has no foreign key: it outlives the user it names.
       const entry = { tenant_id: tenantId, id: userPk, external_id: externalId };
       await recordAudit(tx, by, userEntry("user.delete", entry, userPk));
-      return { deleted_memories };
+      return deleted;
     });
   }
 
@@ -175,6 +172,20 @@ export class IdentityService {
       await recordAudit(tx, by, keyEntry("key.revoke", key, userPk));
       return key;
     });
+  }
+
+  // ---- a user key's own keys (/v1/me/keys; the rules in own-keys.ts)
+
+  listOwnKeys(p: Principal): Promise<Array<ApiKey & { current: boolean }>> {
+    return ownKeys.listOwnKeys(this.db, p);
+  }
+
+  createOwnKey(p: Principal, input: ownKeys.OwnKeyInput, by: AuditBy): Promise<CreatedKey> {
+    return ownKeys.createOwnKey(this.db, p, input, by);
+  }
+
+  revokeOwnKey(p: Principal, keyId: string, by: AuditBy): Promise<ApiKey> {
+    return ownKeys.revokeOwnKey(this.db, p, keyId, by);
   }
 
   /**

@@ -16,6 +16,8 @@ export interface UserRow {
   updated_at: Date;
   last_active_at: Date | null;
   memory_count?: number;
+  session_count?: number;
+  key_count?: number;
 }
 
 const USER_COLUMNS = "id, tenant_id, external_id, name, email, created_at, updated_at, last_active_at";
@@ -30,6 +32,8 @@ export function toUser(r: UserRow): User {
     updated_at: new Date(r.updated_at).toISOString(),
     last_active_at: r.last_active_at ? new Date(r.last_active_at).toISOString() : null,
     ...(r.memory_count !== undefined ? { memory_count: Number(r.memory_count) } : {}),
+    ...(r.session_count !== undefined ? { session_count: Number(r.session_count) } : {}),
+    ...(r.key_count !== undefined ? { key_count: Number(r.key_count) } : {}),
   };
 }
 
@@ -107,26 +111,68 @@ export async function requireUserRow(q: Queryable, tenantId: string, externalId:
   return row;
 }
 
+/**
+ * A user's counts, as correlated subqueries of `u` (one statement, each an index lookup on the user's rows):
+ * memories not in state `deleted`, sessions (expired ones too, until removed), and keys not revoked.
+ */
+const USER_COUNTS = `
+  (SELECT count(*)::int FROM memories m WHERE m.user_id = u.id AND m.state <> 'deleted') AS memory_count,
+  (SELECT count(*)::int FROM sessions s WHERE s.user_id = u.id) AS session_count,
+  (SELECT count(*)::int FROM api_keys k WHERE k.user_id = u.id AND k.revoked_at IS NULL) AS key_count`;
+
+const USER_COLUMNS_U = USER_COLUMNS.split(", ")
+  .map((c) => `u.${c}`)
+  .join(", ");
+
 export async function getUser(q: Queryable, tenantId: string, externalId: string): Promise<User> {
-  const row = await requireUserRow(q, tenantId, externalId);
-  const counts = await q.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM memories WHERE user_id = $1 AND state <> 'deleted'",
-    [row.id],
+  const rows = await q.query<UserRow>(
+    `SELECT ${USER_COLUMNS_U}, ${USER_COUNTS} FROM users u WHERE u.tenant_id = $1 AND u.external_id = $2`,
+    [tenantId, externalId],
   );
-  return toUser({ ...row, memory_count: counts[0]?.n ?? 0 });
+  const row = rows[0];
+  if (!row) throw new AppError("user_not_found", `user '${externalId}' not found in tenant '${tenantId}'`);
+  return toUser(row);
 }
 
+/** `text` as a LIKE pattern matching itself anywhere: its `%`, `_` and `\` are literal (ids are never patterns). */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+}
+
+export interface ListUsersOptions {
+  tenant?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+  /** Case-insensitive substring of the user id, name or email. */
+  q?: string | undefined;
+  /** Users never active, or last active before this instant (ISO date-time). */
+  inactive_since?: string | undefined;
+}
+
+/**
+ * One page of users in id order (keyset: `cursor` is the last id of the page before), with their counts. One
+ * statement whatever the page size: the filters walk users in id order (users_tenant_id_idx within a tenant, the
+ * primary key across tenants) until the page is full, and the counts are computed for the page's rows only.
+ */
 export async function listUsers(
   q: Queryable,
-  opts: { tenant?: string | undefined; limit: number; cursor?: string | undefined },
+  opts: ListUsersOptions,
 ): Promise<{ users: User[]; next_cursor: string | null }> {
   const rows = await q.query<UserRow>(
-    `SELECT u.id, u.tenant_id, u.external_id, u.name, u.email, u.created_at, u.updated_at, u.last_active_at,
-       (SELECT count(*)::int FROM memories m WHERE m.user_id = u.id AND m.state <> 'deleted') AS memory_count
+    `SELECT ${USER_COLUMNS_U}, ${USER_COUNTS}
      FROM users u
      WHERE ($1::text IS NULL OR u.tenant_id = $1) AND ($2::text IS NULL OR u.id > $2)
-     ORDER BY u.id LIMIT $3`,
-    [opts.tenant ?? null, opts.cursor ?? null, opts.limit + 1],
+       AND ($3::text IS NULL OR u.external_id ILIKE $3 ESCAPE '\\' OR u.name ILIKE $3 ESCAPE '\\'
+            OR u.email ILIKE $3 ESCAPE '\\')
+       AND ($4::timestamptz IS NULL OR u.last_active_at IS NULL OR u.last_active_at < $4)
+     ORDER BY u.id LIMIT $5`,
+    [
+      opts.tenant ?? null,
+      opts.cursor ?? null,
+      opts.q ? containsPattern(opts.q) : null,
+      opts.inactive_since ?? null,
+      opts.limit + 1,
+    ],
   );
   const page = rows.slice(0, opts.limit);
   const last = page[page.length - 1];
@@ -160,21 +206,42 @@ export async function updateUser(
   return row;
 }
 
+/** What deleting a user removed, counted from the DELETE statements themselves. */
+export interface DeletedCounts {
+  /** Every memory row, whatever its state (a memory in state `deleted` too). */
+  deleted_memories: number;
+  deleted_sessions: number;
+  /** Every key, revoked or not. */
+  deleted_keys: number;
+}
+
 /**
- * Deletes the user and, by cascade, every row it owns: memories, keys, and the rest. Run inside a transaction (the
- * caller's, which also records the audit row). `userPk`: the deleted user's internal id.
+ * Deletes the user and every row it owns: memories, sessions and keys explicitly (their counts come from these
+ * deletes, so they are what was removed), the rest by cascade. Run inside a transaction (the caller's, which also
+ * records the audit row). `userPk`: the deleted user's internal id.
  */
 export async function deleteUser(
   tx: Queryable,
   tenantId: string,
   externalId: string,
-): Promise<{ deleted_memories: number; userPk: string }> {
+): Promise<DeletedCounts & { userPk: string }> {
   const row = await requireUserRow(tx, tenantId, externalId);
-  const counts = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM memories WHERE user_id = $1", [
-    row.id,
-  ]);
+  const counts = await tx.query<DeletedCounts>(
+    `WITH m AS (DELETE FROM memories WHERE user_id = $1 RETURNING 1),
+       s AS (DELETE FROM sessions WHERE user_id = $1 RETURNING 1),
+       k AS (DELETE FROM api_keys WHERE user_id = $1 RETURNING 1)
+     SELECT (SELECT count(*)::int FROM m) AS deleted_memories, (SELECT count(*)::int FROM s) AS deleted_sessions,
+       (SELECT count(*)::int FROM k) AS deleted_keys`,
+    [row.id],
+  );
   await tx.query("DELETE FROM users WHERE id = $1", [row.id]);
-  return { deleted_memories: counts[0]?.n ?? 0, userPk: row.id };
+  const c = counts[0];
+  return {
+    deleted_memories: c?.deleted_memories ?? 0,
+    deleted_sessions: c?.deleted_sessions ?? 0,
+    deleted_keys: c?.deleted_keys ?? 0,
+    userPk: row.id,
+  };
 }
 
 export async function markUserActive(q: Queryable, userPk: string): Promise<void> {

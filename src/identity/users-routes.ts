@@ -19,12 +19,22 @@ const UserParam = z.object({ user_id: UserIdSchema.openapi({ param: { name: "use
 const ListUsersQuery = TenantQuery.extend({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().max(64).optional(),
+  q: z.string().min(1).max(200).optional().openapi({
+    description:
+      "Case-insensitive substring of the user id, name or email (taken literally: `%` and `_` are not wildcards)",
+  }),
+  inactive_since: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: "Only users never active, or last active before this instant" }),
 });
 const UserPage = z.object({ users: z.array(UserSchema), next_cursor: z.string().nullable() });
 const DeletedUser = z.object({
   deleted: z.literal(true),
   user_id: z.string(),
-  deleted_memories: z.number().int(),
+  deleted_memories: z.number().int().openapi({ description: "Memory rows removed, whatever their state" }),
+  deleted_sessions: z.number().int().openapi({ description: "Sessions removed (with their messages)" }),
+  deleted_keys: z.number().int().openapi({ description: "Keys removed, revoked ones included" }),
 });
 
 export function registerUserRoutes(app: App): void {
@@ -56,7 +66,8 @@ export function registerUserRoutes(app: App): void {
       tags,
       security,
       middleware: [adminOnly],
-      summary: "List users with their memory counts and last activity",
+      summary:
+        "List users with their counts and last activity; search by id, name or email; find inactive users",
       request: { query: ListUsersQuery },
       responses: { 200: jsonResponse(UserPage, "Users"), ...errorResponses },
     }),
@@ -73,7 +84,7 @@ export function registerUserRoutes(app: App): void {
       tags,
       security,
       middleware: [adminOnly],
-      summary: "Get a user",
+      summary: "Get a user, with its memory, session and key counts",
       request: { params: UserParam, query: TenantQuery },
       responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses },
     }),

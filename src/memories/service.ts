@@ -15,7 +15,8 @@ import { AppError } from "../errors.js";
 import type { Actor } from "../identity/principal.js";
 import { newId } from "../ids.js";
 import type { LlmClient } from "../llm/client.js";
-import { type ExtractionEvent, extractMemories } from "./extraction.js";
+import type { UsageCounters } from "../stats/usage.js";
+import { type ExtractionEvent, type ExtractionStore, extractMemories } from "./extraction.js";
 import { listEvents, recordEvent, scrubHistory } from "./history.js";
 import type { Reranker } from "./rerank.js";
 import type {
@@ -67,6 +68,8 @@ export interface MemoryServiceOptions {
   reranker?: Reranker | undefined;
   /** The configured LLM: `infer: true` (fact extraction) needs it. */
   llm?: LlmClient | undefined;
+  /** Where searches are counted per day (GET /v1/stats); none: not counted. */
+  usage?: UsageCounters | undefined;
   log?: Logger | undefined;
 }
 
@@ -117,7 +120,14 @@ export class MemoryService {
           { field: "infer" },
         );
       }
-      const { results } = await extractMemories(this, llm, actor, input);
+      // Extraction's candidate lookups are not searches anyone asked for: they stay out of the usage counts.
+      const store: ExtractionStore = {
+        search: (a, i) => this.find(a, i),
+        addOne: (a, i) => this.addOne(a, i),
+        update: (a, id, i) => this.update(a, id, i),
+        delete: (a, id) => this.delete(a, id),
+      };
+      const { results } = await extractMemories(store, llm, actor, input);
       return { infer: true, results };
     }
     if (input.text === undefined) {
@@ -419,8 +429,18 @@ export class MemoryService {
     return events;
   }
 
-  /** Hybrid (default), semantic or keyword search over the caller's memories (search.ts), optionally reranked. */
+  /**
+   * The one search path of every face (REST, OpenMemory, MCP, chat recall): hybrid (default), semantic or keyword
+   * search over the caller's memories (search.ts), optionally reranked. Each answered search is counted (usage).
+   */
   async search(actor: Actor, input: SearchInput): Promise<SearchResult[]> {
+    const results = await this.find(actor, input);
+    this.opts.usage?.count("searches");
+    return results;
+  }
+
+  /** search() without counting it. */
+  private async find(actor: Actor, input: SearchInput): Promise<SearchResult[]> {
     this.checkText(input.query, "query");
     const mode = input.mode ?? "hybrid";
     const limit = input.limit ?? 10;
