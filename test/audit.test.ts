@@ -243,6 +243,51 @@ describe.each(backends)("audit log ($name)", (backend) => {
     }
   });
 
+  it("records a key refused with 403 as request.refused: who, which route, which code; nothing for a 401", async () => {
+    const user = uid("rex");
+    const key = await makeUser(e, user);
+    const keyId = (await e.runtime.services.identity.authenticate(key)).keyId;
+    const readOnly = (
+      await e.call("POST", `/v1/users/${user}/keys`, { key: ADMIN_KEY, body: { scopes: ["memories:read"] } })
+    ).body.api_key as string;
+    const refusals: Array<[string, string, string, unknown, string]> = [
+      [key, "GET", "/v1/users", undefined, "forbidden"],
+      [key, "DELETE", "/v1/keys/key_00000000000000000000000000", undefined, "forbidden"],
+      [readOnly, "POST", "/v1/memories", { text: SECRET_TEXT }, "insufficient_scope"],
+      [key, "GET", "/v1/memories", undefined, "user_mismatch"],
+    ];
+    for (const [k, method, path, body, code] of refusals) {
+      const headers = code === "user_mismatch" ? { "x-user-id": uid("someone-else") } : undefined;
+      const r = await audited(method, path, { key: k, body, ...(headers ? { headers } : {}) });
+      expect([r.res.status, r.res.body.error.code], path).toEqual([403, code]);
+      expect(r.rows.length, path).toBe(1);
+      const row = r.rows[0] as Row;
+      const route = path.replace(/key_0+$/, ":key_id");
+      expect([row.action, row.resource_id, row.outcome, row.key_kind, row.request_id], path).toEqual([
+        "request.refused",
+        `${method} ${route}`,
+        code,
+        "user",
+        r.requestId,
+      ]);
+      if (k === key) expect(row.key_id).toBe(keyId);
+      expect(JSON.stringify(row)).not.toContain("4711");
+    }
+    // No key, or a wrong one: nothing to name; those are counted per address by the rate limiter instead.
+    expect((await audited("GET", "/v1/users", { key: "ek_user_nope" })).rows).toEqual([]);
+    expect((await audited("GET", "/v1/users")).rows).toEqual([]);
+    // The admin reads them like any event.
+    const listed = await e.call("GET", `/v1/audit?action=request.refused&key_id=${keyId}`, {
+      key: ADMIN_KEY,
+    });
+    expect(listed.status).toBe(200);
+    expect(listed.body.events.map((x: { outcome: string }) => x.outcome).sort()).toEqual([
+      "forbidden",
+      "forbidden",
+      "user_mismatch",
+    ]);
+  });
+
   it("writes nothing for a failed change", async () => {
     const user = uid("erin");
     const key = await makeUser(e, user);

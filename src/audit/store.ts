@@ -28,7 +28,8 @@ export type AuditAction =
   | "session.append"
   | "session.delete"
   | "admin.read.memories"
-  | "admin.read.sessions";
+  | "admin.read.sessions"
+  | "request.refused";
 
 /** `system`: start-up (ENGRAM_ADMIN_KEY, the bootstrap key); `cli`: the admin CLI on the database directly. */
 export type AuditKeyKind = Principal["kind"] | "system" | "cli";
@@ -55,6 +56,8 @@ export interface AuditEntry {
   /** External user id, kept so the trail still names a deleted user. */
   userId: string | null;
   resourceId?: string | null | undefined;
+  /** `ok` (the default) for a committed change; for `request.refused`, the error code the request got. */
+  outcome?: string | undefined;
 }
 
 /** Who-and-where values of a row: shared by recordAudit and ensureUserRow's insert-if-created statement. */
@@ -64,13 +67,22 @@ export function auditByValues(
   return [by.keyId, by.keyKind, by.context?.requestId ?? null, by.context?.clientAddr ?? null];
 }
 
-/** One INSERT, in the caller's transaction (outcome `ok`: only committed changes are recorded). */
+/** One INSERT, in the caller's transaction (outcome `ok` unless the entry says otherwise). */
 export async function recordAudit(q: Queryable, by: AuditBy, e: AuditEntry): Promise<void> {
   await q.query(
     `INSERT INTO audit_log (id, key_id, key_kind, request_id, client_addr, tenant_id, user_id, external_user_id,
-       action, resource_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [newId("aud"), ...auditByValues(by), e.tenantId, e.userPk, e.userId, e.action, e.resourceId ?? null],
+       action, resource_id, outcome)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [
+      newId("aud"),
+      ...auditByValues(by),
+      e.tenantId,
+      e.userPk,
+      e.userId,
+      e.action,
+      e.resourceId ?? null,
+      e.outcome ?? "ok",
+    ],
   );
 }
 

@@ -2,10 +2,11 @@
 
 import { SwaggerUI, swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { registerAppRoutes } from "../apps/routes.js";
 import { registerAuditRoutes } from "../audit/routes.js";
+import { byPrincipal, recordAudit } from "../audit/store.js";
 import { registerChatRoutes } from "../chat/routes.js";
 import { registerOpenMemoryRoutes } from "../compat/openmemory.js";
 import { AppError } from "../errors.js";
@@ -18,7 +19,7 @@ import { registerSessionRoutes } from "../sessions/routes.js";
 import { registerStatsRoutes } from "../stats/routes.js";
 import { findJsonProblem } from "../validation.js";
 import { VERSION } from "../version.js";
-import { authenticate } from "./auth.js";
+import { authenticate, requestContext } from "./auth.js";
 import type { App, AppEnv } from "./context.js";
 import { corsFor } from "./cors.js";
 import { errorBody, fieldError, fromZod, toAppError } from "./errors.js";
@@ -77,6 +78,29 @@ const logRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 export interface AppOptions {
   /** Where the dashboard's built files are (default web/dist of the package; tests point it elsewhere). */
   webDir?: string;
+}
+
+/**
+ * A key refused with 403 (an admin route, a missing scope, another user named, a paused app, a quota) leaves an
+ * audit row, `request.refused`, whose outcome is the error code and whose resource is the route (`GET /v1/users`):
+ * who tried what. Not for 401 (no key to name; failed authentication is counted per address instead) nor keyless
+ * requests. A row that cannot be written is logged, never a different answer.
+ */
+async function auditRefusal(c: Context<AppEnv>, err: AppError): Promise<void> {
+  const p = c.var.principal;
+  if (!p || p.kind === "open") return;
+  try {
+    await recordAudit(c.var.services.db, byPrincipal(p, requestContext(c)), {
+      action: "request.refused",
+      tenantId: p.tenantId,
+      userPk: null,
+      userId: null,
+      resourceId: `${c.req.method} ${c.req.routePath}`,
+      outcome: err.code,
+    });
+  } catch (failed) {
+    c.var.services.log.warn({ req_id: c.var.requestId, err: failed }, "could not record a refused request");
+  }
 }
 
 export function createApp(services: Services, opts: AppOptions = {}): App {
@@ -159,12 +183,13 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     return c.json(errorBody(c, err), 404);
   });
 
-  app.onError((thrown, c) => {
+  app.onError(async (thrown, c) => {
     const err = toAppError(thrown);
     if (err instanceof RateLimited) c.header("Retry-After", String(err.retryAfter));
     if (err.status >= 500) {
       c.var.services?.log.error({ req_id: c.var.requestId, err: thrown }, "request failed");
     }
+    if (err.status === 403) await auditRefusal(c, err);
     return c.json(errorBody(c, err), err.status as 400);
   });
 
