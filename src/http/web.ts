@@ -91,8 +91,10 @@ export function resolveInside(root: string, rawPath: string): string | undefined
   let path: string;
   try {
     path = decodeURIComponent(rawPath);
-  } catch {
-    return undefined;
+  } catch (err) {
+    // A malformed escape (`%E0%A4%A`) names no file; anything else is a bug.
+    if (err instanceof URIError) return undefined;
+    throw err;
   }
   if (path.includes("\0") || path.includes("\\")) return undefined;
   const segments = path.split("/").filter((s) => s !== "");
@@ -107,8 +109,12 @@ async function regularFile(path: string): Promise<{ size: number; mtimeMs: numbe
   try {
     const s = await stat(path);
     return s.isFile() ? s : undefined;
-  } catch {
-    return undefined;
+  } catch (err) {
+    // No such file (or a path through a file, or one too long to be a file): not found. Anything else, such as
+    // permissions on web/dist, is the operator's to see: a 500 with the cause in the log.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "ENAMETOOLONG") return undefined;
+    throw err;
   }
 }
 
