@@ -96,7 +96,8 @@ const PROVISIONED: Record<string, string> = {
   users: "($2::timestamptz IS NULL OR created_at <= $2)",
   // Also left out: the record of a refused request (a 403 writes who tried what, src/http/app.ts, auditRefusal), the
   // one row a refusal is meant to write; test/audit.test.ts checks those rows themselves.
-  audit_log: "($2::timestamptz IS NULL OR action <> 'user.create' OR at <= $2) AND action <> 'request.refused'",
+  audit_log:
+    "($2::timestamptz IS NULL OR action <> 'user.create' OR at <= $2) AND action <> 'request.refused'",
 };
 
 /** Every main table's fingerprint: rows and a hash of each row, but the columns written best-effort off the request. */
