@@ -237,6 +237,26 @@ function dashboardSuite(backend: Backend): void {
       "Alice writes Rust at work",
     ]);
 
+    // Dates are filtered by the server (created_after), not page by page in the browser.
+    const localDay = (offsetDays: number): string => {
+      const d = new Date(Date.now() + offsetDays * 86_400_000);
+      return [d.getFullYear(), d.getMonth() + 1, d.getDate()]
+        .map((n) => String(n).padStart(2, "0"))
+        .join("-");
+    };
+    await page.locator("summary", { hasText: "Filters" }).click();
+    const dated = page.waitForRequest((r) => new URL(r.url()).searchParams.has("created_after"));
+    await page.getByLabel("From", { exact: true }).fill(localDay(1));
+    await page.getByRole("button", { name: "Apply" }).click();
+    const sent = new URL((await dated).url());
+    expect(sent.pathname).toBe("/v1/memories");
+    expect(Date.parse(sent.searchParams.get("created_after") ?? "")).toBeGreaterThan(Date.now());
+    await page.getByText("No memories match.").waitFor();
+    await page.getByLabel("From", { exact: true }).fill(localDay(-1));
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.locator("tr", { hasText: "jasmine tea" }).waitFor();
+    await page.getByRole("button", { name: "Clear" }).click();
+
     // A session opened by an agent: listed, marked expired (2 s timeout), transcript readable.
     const sess = await api(server, "POST", "/v1/sessions", keyA, {});
     await api(server, "POST", `/v1/sessions/${sess.body.id}/messages`, keyA, {

@@ -124,6 +124,64 @@ describe.each(backends)("memories ($name)", (backend) => {
     expect(sess.body.memories.map((m: { text: string }) => m.text)).toEqual(["said in a session"]);
   });
 
+  it("filters the list by creation time, and pages through the filtered list with a cursor", async () => {
+    const key = await makeUser(e, uid());
+    const added: Array<{ id: string; created_at: string }> = [];
+    for (let i = 0; i < 7; i++) {
+      added.push((await e.call("POST", "/v1/memories", { key, body: { text: `dated fact ${i}` } })).body);
+      // Responses carry milliseconds, the database microseconds: 5 ms apart, a midpoint is strictly between.
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const between = (a: number, b: number): string => {
+      const [x, y] = [Date.parse(added[a]?.created_at ?? ""), Date.parse(added[b]?.created_at ?? "")];
+      expect(y - x).toBeGreaterThanOrEqual(2);
+      return new Date(Math.floor((x + y) / 2)).toISOString();
+    };
+    const list = async (params: Record<string, string>): Promise<string[]> => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const q = new URLSearchParams({ ...params, limit: "2", ...(cursor ? { cursor } : {}) });
+        const page = await e.call("GET", `/v1/memories?${q}`, { key });
+        expect(page.status).toBe(200);
+        expect(page.body.memories.length).toBeLessThanOrEqual(2);
+        ids.push(...page.body.memories.map((m: { id: string }) => m.id));
+        cursor = page.body.next_cursor;
+      } while (cursor);
+      return ids;
+    };
+    const newestFirst = (from: number, to: number) =>
+      added
+        .slice(from, to)
+        .map((m) => m.id)
+        .reverse();
+    expect(await list({ created_after: between(0, 1), created_before: between(5, 6) })).toEqual(
+      newestFirst(1, 6),
+    );
+    expect(await list({ created_after: between(3, 4) })).toEqual(newestFirst(4, 7));
+    expect(await list({ created_before: between(2, 3) })).toEqual(newestFirst(0, 3));
+    // An offset is honoured: the same instant as +02:00 (encoded, since `+` in a query string is a space).
+    const at = new Date(Date.parse(between(3, 4)) + 2 * 3_600_000).toISOString().replace("Z", "+02:00");
+    expect(await list({ created_after: at })).toEqual(newestFirst(4, 7));
+    const afterLast = new Date(Date.parse(added[6]?.created_at ?? "") + 2).toISOString();
+    expect(await list({ created_after: afterLast })).toEqual([]);
+  });
+
+  it("refuses a created_after or created_before that is not a storable date-time, naming the field", async () => {
+    const key = await makeUser(e, uid());
+    for (const [field, value] of [
+      ["created_after", "yesterday"],
+      ["created_before", "2026-01-08T10:00:00"],
+      ["created_after", "0000-01-01T00:00:00Z"],
+      ["created_before", "2026-01-08T10:00:00+14:01"],
+    ] as const) {
+      const res = await e.call("GET", `/v1/memories?${new URLSearchParams({ [field]: value })}`, { key });
+      expect(res.status, `${field}=${value}`).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "validation_error", field: `query.${field}` });
+      expect(res.body.error.message).toContain(field);
+    }
+  });
+
   it("updates text (and so what search finds), metadata and state", async () => {
     const key = await makeUser(e, uid());
     const m = (await e.call("POST", "/v1/memories", { key, body: { text: "My favourite colour is green" } }))

@@ -62,6 +62,8 @@ export const AuditEventSchema = z
     client_addr: z.string().nullable(),
   })
   .openapi("AuditEvent");
+/** One event as GET /v1/audit answers it. */
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
 export const AuditPage = z
   .object({ events: z.array(AuditEventSchema), next_cursor: z.string().nullable() })

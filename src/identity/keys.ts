@@ -1,11 +1,9 @@
 /** API key material: generation, hashing, and the constant-time check. Secrets exist only in the response that creates them. */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { KeyKind } from "./scopes.js";
 
-export const KEY_KINDS = ["admin", "client", "user"] as const;
-export type KeyKind = (typeof KEY_KINDS)[number];
-
-export const SCOPES = ["memories:read", "memories:write", "sessions:read", "sessions:write"] as const;
-export type Scope = (typeof SCOPES)[number];
+// Defined in scopes.ts (free of node:crypto, for the schemas); re-exported for the many importers of keys.ts.
+export { KEY_KINDS, type KeyKind, SCOPES, type Scope } from "./scopes.js";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 

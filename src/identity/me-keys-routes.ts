@@ -4,7 +4,7 @@ import { byPrincipal } from "../audit/store.js";
 import { requestContext, userKeyOnly } from "../http/auth.js";
 import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
-import { ApiKeySchema, CreatedKeySchema, CreateKeyBody } from "./schemas.js";
+import { ApiKeySchema, CreatedKeySchema, CreateKeyBody, OwnKeySchema } from "./schemas.js";
 
 const tags = ["identity"];
 const KeyParam = z.object({
@@ -14,9 +14,6 @@ const KeyParam = z.object({
     .max(64)
     .openapi({ param: { name: "key_id", in: "path" } }),
 });
-const OwnKeySchema = ApiKeySchema.extend({
-  current: z.boolean().openapi({ description: "This is the key the request was made with" }),
-}).openapi("OwnKey");
 const CreateOwnKeyBody = CreateKeyBody.omit({ app: true })
   .extend({
     scopes: CreateKeyBody.shape.scopes.openapi({

@@ -1,6 +1,6 @@
 /** Request and response shapes of users, tenants and keys: the one definition behind types, validation and OpenAPI. */
 import { z } from "@hono/zod-openapi";
-import { KEY_KINDS, SCOPES } from "./keys.js";
+import { KEY_KINDS, SCOPES } from "./scopes.js";
 
 /** Opaque ids: letters, digits and `_ . : @ + -`; never a pattern or wildcard (mem0's `"*"` returned every user). */
 export const UserIdSchema = z
@@ -76,6 +76,13 @@ export const CreatedKeySchema = z
     key: ApiKeySchema,
   })
   .openapi("CreatedKey");
+export type CreatedKey = z.infer<typeof CreatedKeySchema>;
+
+/** GET /v1/me/keys: a key of the caller's user, marked when it is the one the request was made with. */
+export const OwnKeySchema = ApiKeySchema.extend({
+  current: z.boolean().openapi({ description: "This is the key the request was made with" }),
+}).openapi("OwnKey");
+export type OwnKey = z.infer<typeof OwnKeySchema>;
 
 /** Longest a rotated key may keep working: a week is enough to roll a new key out, short enough to bound a leak. */
 export const MAX_GRACE_SECONDS = 7 * 86_400;
@@ -123,6 +130,20 @@ export const CreateUserBody = z
   .strict()
   .openapi("CreateUser");
 
+/** POST /v1/users: the user and its first key. */
+export const CreatedUserSchema = CreatedKeySchema.extend({ user: UserSchema });
+export type CreatedUser = z.infer<typeof CreatedUserSchema>;
+
+/** DELETE /v1/users/{user_id}: what went with the user. */
+export const DeletedUserSchema = z.object({
+  deleted: z.literal(true),
+  user_id: z.string(),
+  deleted_memories: z.number().int().openapi({ description: "Memory rows removed, whatever their state" }),
+  deleted_sessions: z.number().int().openapi({ description: "Sessions removed (with their messages)" }),
+  deleted_keys: z.number().int().openapi({ description: "Keys removed, revoked ones included" }),
+});
+export type DeletedUser = z.infer<typeof DeletedUserSchema>;
+
 export const UpdateUserBody = z
   .object({ name: z.string().max(200).nullable().optional(), email: Email.nullable().optional() })
   .strict()
@@ -166,6 +187,7 @@ export const MeSchema = z
     scopes: z.array(z.string()),
   })
   .openapi("Me");
+export type Me = z.infer<typeof MeSchema>;
 
 /** The `?tenant=` of admin routes that name a user or filter keys. */
 export const TenantQuery = z.object({

@@ -6,8 +6,10 @@ import { errorResponses, jsonBody, jsonResponse, security } from "../http/openap
 import {
   ApiKeySchema,
   CreatedKeySchema,
+  CreatedUserSchema,
   CreateKeyBody,
   CreateUserBody,
+  DeletedUserSchema,
   TenantQuery,
   UpdateUserBody,
   UserIdSchema,
@@ -29,13 +31,6 @@ const ListUsersQuery = TenantQuery.extend({
     .openapi({ description: "Only users never active, or last active before this instant" }),
 });
 const UserPage = z.object({ users: z.array(UserSchema), next_cursor: z.string().nullable() });
-const DeletedUser = z.object({
-  deleted: z.literal(true),
-  user_id: z.string(),
-  deleted_memories: z.number().int().openapi({ description: "Memory rows removed, whatever their state" }),
-  deleted_sessions: z.number().int().openapi({ description: "Sessions removed (with their messages)" }),
-  deleted_keys: z.number().int().openapi({ description: "Keys removed, revoked ones included" }),
-});
 
 export function registerUserRoutes(app: App): void {
   app.openapi(
@@ -48,7 +43,7 @@ export function registerUserRoutes(app: App): void {
       summary: "Create a user and its first API key",
       request: { body: jsonBody(CreateUserBody) },
       responses: {
-        201: jsonResponse(CreatedKeySchema.extend({ user: UserSchema }), "The user and its key, shown once"),
+        201: jsonResponse(CreatedUserSchema, "The user and its key, shown once"),
         409: errorResponses[400],
         ...errorResponses,
       },
@@ -130,7 +125,7 @@ export function registerUserRoutes(app: App): void {
       middleware: [adminOnly],
       summary: "Delete a user and every row it owns, in one transaction",
       request: { params: UserParam, query: TenantQuery },
-      responses: { 200: jsonResponse(DeletedUser, "Deleted"), ...errorResponses },
+      responses: { 200: jsonResponse(DeletedUserSchema, "Deleted"), ...errorResponses },
     }),
     async (c) => {
       const by = requireAdminBy(c);

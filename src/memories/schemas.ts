@@ -7,6 +7,7 @@ export { MetadataSchema };
 
 export const MEMORY_STATES = ["active", "paused", "archived", "deleted"] as const;
 export const MemoryStateSchema = z.enum(MEMORY_STATES);
+export type MemoryState = z.infer<typeof MemoryStateSchema>;
 
 const Timestamp = z.string().openapi({ format: "date-time" });
 
@@ -167,6 +168,12 @@ export const ListQuery = z.object({
   app: AppNameSchema.optional(),
   session_id: noNul(z.string().min(1).max(64)).optional(),
   state: MemoryStateSchema.optional(),
+  created_after: IsoTimestampSchema.optional().openapi({
+    description: "Only memories created after this time",
+  }),
+  created_before: IsoTimestampSchema.optional().openapi({
+    description: "Only memories created before this time",
+  }),
 });
 export type ListInput = z.infer<typeof ListQuery>;
 

@@ -267,6 +267,8 @@ export class MemoryService {
       ...(input.app ? { app: input.app } : {}),
       ...(input.session_id ? { session_id: input.session_id } : {}),
       ...(input.state ? { state: input.state } : {}),
+      ...(input.created_after ? { created_after: input.created_after } : {}),
+      ...(input.created_before ? { created_before: input.created_before } : {}),
     };
     let where = `${filterClause(actor.userPk, filters, params)} AND ${NOT_IN_PAUSED_APP}`;
     if (input.cursor) {

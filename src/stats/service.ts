@@ -4,28 +4,8 @@
  * users.last_active_at, the history's add events, and the servers' own counters (usage.ts).
  */
 import type { Db } from "../db/db.js";
+import type { Stats, StatsDay, StatsTotals } from "./schemas.js";
 import type { UsageCounters } from "./usage.js";
-
-export interface StatsTotals {
-  tenants: number;
-  users: number;
-  memories: number;
-  sessions: number;
-  keys: number;
-}
-
-export interface StatsDay {
-  day: string;
-  new_users: number;
-  active_users: number;
-  memories_added: number;
-  searches: number;
-}
-
-export interface Stats {
-  totals: StatsTotals;
-  days: StatsDay[];
-}
 
 /** Counts come back as bigint (text from node-postgres) or int: either way a number here. */
 type Counts<T> = { [K in keyof T]: T[K] extends number ? number | string : T[K] };

@@ -11,6 +11,7 @@ import type {
   Memory,
   MemoryEvent,
   MemoryState,
+  OwnKey,
   PageOf,
   SearchResult,
   Session,
@@ -32,6 +33,8 @@ export interface MemoryListQuery {
   app?: string;
   session_id?: string;
   state?: MemoryState;
+  created_after?: string;
+  created_before?: string;
 }
 
 export async function listMemories(api: Api, q: MemoryListQuery): Promise<PageOf<Memory>> {
@@ -94,8 +97,8 @@ export interface NewKey {
   expires_at?: string;
 }
 
-export const listMyKeys = async (api: Api): Promise<ApiKey[]> =>
-  (await api.get<{ keys: ApiKey[] }>("/v1/me/keys")).keys;
+export const listMyKeys = async (api: Api): Promise<OwnKey[]> =>
+  (await api.get<{ keys: OwnKey[] }>("/v1/me/keys")).keys;
 export const createMyKey = (api: Api, body: NewKey) => api.post<CreatedKey>("/v1/me/keys", body);
 export const revokeMyKey = (api: Api, id: string) => api.del<unknown>(`/v1/me/keys/${seg(id)}`);
 

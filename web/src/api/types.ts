@@ -1,157 +1,71 @@
-/** The shapes the dashboard reads from the API (a subset of /openapi.json, written for the browser build). */
+/**
+ * The shapes the dashboard reads from the API: the server's own zod-inferred types, re-exported so that views
+ * import from here and never from src/. Type-only imports: the build erases them, so no server code or zod
+ * reaches the bundle.
+ */
 
-export type KeyKind = "admin" | "client" | "user" | "open";
+import type { App } from "../../../src/apps/schemas.js";
+import type { AuditEvent } from "../../../src/audit/schemas.js";
+import type {
+  ApiKey,
+  CreatedKey,
+  CreatedUser,
+  DeletedUser,
+  Me,
+  OwnKey,
+  Tenant,
+  User,
+} from "../../../src/identity/schemas.js";
+import type { Scope } from "../../../src/identity/scopes.js";
+import type { Memory, MemoryEvent, MemoryState, SearchResult } from "../../../src/memories/schemas.js";
+import type { Message, Session, SessionDetail } from "../../../src/sessions/schemas.js";
+import type { Stats, StatsDay } from "../../../src/stats/schemas.js";
 
-export interface Me {
-  kind: KeyKind;
-  key_id: string | null;
-  tenant: string | null;
-  user_id: string | null;
-  scopes: string[];
-}
+export type {
+  ApiKey,
+  App,
+  AuditEvent,
+  CreatedKey,
+  CreatedUser,
+  DeletedUser,
+  Me,
+  Memory,
+  MemoryEvent,
+  MemoryState,
+  Message,
+  OwnKey,
+  Scope,
+  SearchResult,
+  Session,
+  SessionDetail,
+  Stats,
+  StatsDay,
+  Tenant,
+  User,
+};
 
-export const MEMORY_STATES = ["active", "paused", "archived", "deleted"] as const;
-export type MemoryState = (typeof MEMORY_STATES)[number];
+/** Who a key is: GET /v1/me's `kind` (`open` when the server runs without keys). */
+export type KeyKind = Me["kind"];
 
-export interface Memory {
-  id: string;
-  text: string;
-  metadata: Record<string, unknown>;
-  app: string;
-  session_id: string | null;
-  state: MemoryState;
-  created_at: string;
-  updated_at: string;
-}
+/** Compiles only when `Missing` is never, i.e. when a list below names every value the server has. */
+type NoneMissing<Missing extends never> = Missing;
 
-export interface SearchResult extends Memory {
-  score: number;
-}
+// The browser needs these lists at run time, so they are written here; the checks tie them to the server's.
+export const MEMORY_STATES = [
+  "active",
+  "paused",
+  "archived",
+  "deleted",
+] as const satisfies readonly MemoryState[];
+type _AllStates = NoneMissing<Exclude<MemoryState, (typeof MEMORY_STATES)[number]>>;
 
-export interface MemoryEvent {
-  id: string;
-  memory_id: string;
-  event: "add" | "update" | "state" | "delete";
-  old_text: string | null;
-  new_text: string | null;
-  old_state: MemoryState | null;
-  new_state: MemoryState | null;
-  key_id: string | null;
-  created_at: string;
-}
-
-export interface Session {
-  id: string;
-  user_id: string;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  last_activity_at: string;
-  expires_at: string;
-  expired: boolean;
-}
-
-export interface Message {
-  id: string;
-  role: "user" | "assistant" | "system" | "tool";
-  content: string;
-  created_at: string;
-}
-
-export interface SessionDetail extends Session {
-  messages: Message[];
-}
-
-export interface App {
-  id: string;
-  name: string;
-  description: string | null;
-  is_active: boolean;
-  memory_count: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export const SCOPES = ["memories:read", "memories:write", "sessions:read", "sessions:write"] as const;
-
-export interface ApiKey {
-  id: string;
-  kind: "admin" | "client" | "user";
-  name: string | null;
-  prefix: string;
-  tenant: string | null;
-  user_id: string | null;
-  scopes: string[];
-  app: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-  created_at: string;
-  /** GET /v1/me/keys: the key making the request. */
-  current?: boolean;
-}
-
-export interface CreatedKey {
-  api_key: string;
-  key: ApiKey;
-}
-
-export interface User {
-  user_id: string;
-  tenant: string;
-  name: string | null;
-  email: string | null;
-  created_at: string;
-  updated_at: string;
-  last_active_at: string | null;
-  memory_count?: number;
-  session_count?: number;
-  key_count?: number;
-}
-
-export interface CreatedUser extends CreatedKey {
-  user: User;
-}
-
-export interface DeletedUser {
-  deleted: true;
-  user_id: string;
-  deleted_memories: number;
-  deleted_sessions?: number;
-  deleted_keys?: number;
-}
-
-export interface Tenant {
-  id: string;
-  name: string;
-  created_at: string;
-}
-
-export interface AuditEvent {
-  id: string;
-  at: string;
-  key_id: string | null;
-  key_kind: string;
-  tenant: string | null;
-  user_id: string | null;
-  action: string;
-  resource_id: string | null;
-  outcome: string;
-  request_id: string | null;
-  client_addr: string | null;
-}
-
-export interface StatsDay {
-  day: string;
-  new_users: number;
-  active_users: number;
-  memories_added: number;
-  searches: number;
-}
-
-export interface Stats {
-  totals: { tenants: number; users: number; memories: number; sessions: number; keys: number };
-  days: StatsDay[];
-}
+export const SCOPES = [
+  "memories:read",
+  "memories:write",
+  "sessions:read",
+  "sessions:write",
+] as const satisfies readonly Scope[];
+type _AllScopes = NoneMissing<Exclude<Scope, (typeof SCOPES)[number]>>;
 
 /** A cursor-paged list as the API returns it, under the resource's own name. */
 export interface PageOf<T> {

@@ -12,8 +12,15 @@ export function keyStatus(k: ApiKey, now = Date.now()): "revoked" | "expired" | 
   return "active";
 }
 
-export function KeyTable({ keys, onRevoke }: { keys: ApiKey[]; onRevoke(k: ApiKey): Promise<unknown> }) {
-  const [revoking, setRevoking] = useState<ApiKey>();
+/** Admins list plain keys; a user's own list (OwnKey) also marks the key in use as `current`. */
+export function KeyTable<K extends ApiKey & { current?: boolean }>({
+  keys,
+  onRevoke,
+}: {
+  keys: K[];
+  onRevoke(k: K): Promise<unknown>;
+}) {
+  const [revoking, setRevoking] = useState<K>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
 

@@ -25,24 +25,3 @@ export function nextPage(p: Paging, nextCursor: string | null): Paging {
 export function previousPage(p: Paging): Paging {
   return hasPrevious(p) ? { stack: p.stack.slice(0, -1) } : p;
 }
-
-/**
- * For lists the API cannot filter by date (GET /v1/memories, newest first): the rows of one page inside
- * [after, before), and whether older pages can still hold any (false once a row older than `after` is seen).
- */
-export function withinDates<T extends { created_at: string }>(
-  rows: readonly T[],
-  after: string | undefined,
-  before: string | undefined,
-): { rows: T[]; olderMayMatch: boolean } {
-  const lo = after ? Date.parse(after) : Number.NEGATIVE_INFINITY;
-  const hi = before ? Date.parse(before) : Number.POSITIVE_INFINITY;
-  let olderMayMatch = true;
-  const kept: T[] = [];
-  for (const r of rows) {
-    const t = Date.parse(r.created_at);
-    if (t < lo) olderMayMatch = false;
-    else if (t < hi) kept.push(r);
-  }
-  return { rows: kept, olderMayMatch };
-}

@@ -1,6 +1,6 @@
 /** A user's own API keys: list, create (shown once), revoke. Revoking the key in use signs out. */
 import { createMyKey, listMyKeys, revokeMyKey } from "../../api/endpoints";
-import type { ApiKey } from "../../api/types";
+import type { OwnKey } from "../../api/types";
 import { useSession } from "../../auth/session";
 import { ErrorMessage } from "../../components/error-message";
 import { CreateKeyForm, KeyTable } from "../../components/keys";
@@ -12,7 +12,7 @@ export function MyKeys() {
   const { api, me, signOut } = useSession();
   const keys = useAsync(() => listMyKeys(api), [api]);
 
-  async function revoke(k: ApiKey) {
+  async function revoke(k: OwnKey) {
     await revokeMyKey(api, k.id);
     if (k.current || k.id === me.key_id) {
       signOut(new Error("You revoked the key you were signed in with. Sign in with another key."));

@@ -7,7 +7,6 @@ import { ErrorMessage } from "../../components/error-message";
 import { Pager } from "../../components/pager";
 import { Empty, Loading, PageTitle } from "../../components/status";
 import { dayEnd, dayStart } from "../../lib/format";
-import { withinDates } from "../../lib/paging";
 import { useAsync } from "../../lib/use-async";
 import { usePaged } from "../../lib/use-paged";
 import { AddMemory } from "./add-memory";
@@ -161,18 +160,16 @@ function MemoryList({ filters, version, onChanged, onHistory }: ResultProps) {
   const after = dayStart(filters.from);
   const before = dayEnd(filters.to);
   const list = usePaged(
-    async (cursor) => {
-      const page = await listMemories(api, {
+    (cursor) =>
+      listMemories(api, {
         limit: 20,
         cursor,
         ...(filters.app ? { app: filters.app } : {}),
         ...(filters.session ? { session_id: filters.session } : {}),
         state: filters.state,
-      });
-      // GET /v1/memories has no date filter: pages are newest first, so dates are cut here.
-      const dated = withinDates(page.items, after, before);
-      return { items: dated.rows, next_cursor: dated.olderMayMatch ? page.next_cursor : null };
-    },
+        ...(after ? { created_after: after } : {}),
+        ...(before ? { created_before: before } : {}),
+      }),
     [api, filters, version],
   );
   if (list.error) return <ErrorMessage error={list.error} onRetry={list.reload} />;
@@ -181,11 +178,7 @@ function MemoryList({ filters, version, onChanged, onHistory }: ResultProps) {
   return (
     <>
       {rows.length === 0 ? (
-        <Empty>
-          {list.page > 1 || list.hasNext
-            ? "No memories on this page match the dates."
-            : "No memories match. Add one above, or change the filters."}
-        </Empty>
+        <Empty>No memories match. Add one above, or change the filters.</Empty>
       ) : (
         <MemoryTable rows={rows} onChanged={onChanged} onHistory={onHistory} />
       )}
