@@ -102,7 +102,8 @@ export async function startServer(
     // stdout, once, on purpose: this is the only time the key can be seen.
     process.stdout.write(
       `\nEngram admin API key (shown once; store it now, or set ENGRAM_ADMIN_KEY):\n\n  ${bootstrapKey}\n\n` +
-        `Try:  curl -s ${url}/v1/me -H "Authorization: Bearer ${bootstrapKey}"\n\n`,
+        `Try:  curl -s ${url}/v1/me -H "Authorization: Bearer ${bootstrapKey}"\n` +
+        `  or sign in to the dashboard at ${url}/ with it.\n\n`,
     );
   }
 
