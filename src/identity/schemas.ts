@@ -193,3 +193,17 @@ export type Me = z.infer<typeof MeSchema>;
 export const TenantQuery = z.object({
   tenant: TenantIdSchema.optional().openapi({ description: "Defaults to `default`" }),
 });
+
+/** GET /v1/users: paging, search and the inactive filter. */
+export const ListUsersQuery = TenantQuery.extend({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(64).optional(),
+  q: z.string().min(1).max(200).optional().openapi({
+    description:
+      "Case-insensitive substring of the user id, name or email (taken literally: `%` and `_` are not wildcards)",
+  }),
+  inactive_since: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: "Only users never active, or last active before this instant" }),
+});

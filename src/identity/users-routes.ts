@@ -10,6 +10,7 @@ import {
   CreateKeyBody,
   CreateUserBody,
   DeletedUserSchema,
+  ListUsersQuery,
   TenantQuery,
   UpdateUserBody,
   UserIdSchema,
@@ -18,18 +19,6 @@ import {
 
 const tags = ["admin"];
 const UserParam = z.object({ user_id: UserIdSchema.openapi({ param: { name: "user_id", in: "path" } }) });
-const ListUsersQuery = TenantQuery.extend({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(64).optional(),
-  q: z.string().min(1).max(200).optional().openapi({
-    description:
-      "Case-insensitive substring of the user id, name or email (taken literally: `%` and `_` are not wildcards)",
-  }),
-  inactive_since: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ description: "Only users never active, or last active before this instant" }),
-});
 const UserPage = z.object({ users: z.array(UserSchema), next_cursor: z.string().nullable() });
 
 export function registerUserRoutes(app: App): void {
