@@ -422,10 +422,10 @@ describe("engram CLI on the embedded store", () => {
       const made = json(await engram(["users", "create", "dave", "--json"], withKey));
       expect(await statusWith(server.url, made.api_key)).toBe(200);
       if (hasScript) {
-        // At a terminal it asks; anything but y keeps the user.
-        const no = await engramInTty(["users", "delete", "dave"], withKey, "n\n");
+        // At a terminal it asks for the id typed out; anything else (a reflexive "y" too) keeps the user.
+        const no = await engramInTty(["users", "delete", "dave"], withKey, "y\n");
         expect(no.code).toBe(1);
-        expect(no.stdout).toMatch(/Delete user 'dave' of tenant 'default'.*\[y\/N\]/);
+        expect(no.stdout).toMatch(/Delete user 'dave' of tenant 'default'[\s\S]*Type 'dave' to confirm/);
         expect(no.stdout).toMatch(/cancelled; nothing was deleted/);
         expect(await statusWith(server.url, made.api_key)).toBe(200);
       }

@@ -22,6 +22,22 @@ export interface CreateUserInput {
   email?: string | undefined;
 }
 
+/** The filters of `engram users list` (GET /v1/users's query without the paging). */
+export interface UserListFilter {
+  tenant?: string | undefined;
+  /** Case-insensitive substring of the user id, name or email. */
+  q?: string | undefined;
+  /** Users never active, or last active before this instant (ISO date-time). */
+  inactive_since?: string | undefined;
+}
+
+/** What deleting a user removed (DELETE /v1/users/{user_id}'s counts). */
+export interface DeletedUserCounts {
+  deleted_memories: number;
+  deleted_sessions: number;
+  deleted_keys: number;
+}
+
 /** The filters of `engram audit` (GET /v1/audit's query without the paging). */
 export interface AuditListFilter {
   user_id?: string | undefined;
@@ -38,9 +54,9 @@ export interface AdminApi {
   createTenant(id: string, name?: string): Promise<Tenant>;
   listTenants(): Promise<Tenant[]>;
   createUser(input: CreateUserInput): Promise<CreatedKey & { user: User }>;
-  /** Every user (all pages), optionally of one tenant. */
-  listUsers(filter: { tenant?: string | undefined }): Promise<User[]>;
-  deleteUser(tenant: string, userId: string): Promise<{ deleted_memories: number }>;
+  /** Every user (all pages) matching `filter`. */
+  listUsers(filter: UserListFilter): Promise<User[]>;
+  deleteUser(tenant: string, userId: string): Promise<DeletedUserCounts>;
   createUserKey(tenant: string, userId: string, opts: KeyInput): Promise<CreatedKey>;
   createClientKey(tenant: string, opts: KeyInput): Promise<CreatedKey>;
   createAdminKey(opts: KeyInput): Promise<CreatedKey>;

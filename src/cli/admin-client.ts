@@ -2,7 +2,15 @@
 import type { AuditEvent } from "../audit/store.js";
 import type { ApiKey, RotatedKey, Tenant, User } from "../identity/schemas.js";
 import { OutboundError, requestJson } from "../outbound/http.js";
-import type { AdminApi, AuditListFilter, CreatedKey, CreateUserInput, KeyInput } from "./admin-api.js";
+import type {
+  AdminApi,
+  AuditListFilter,
+  CreatedKey,
+  CreateUserInput,
+  DeletedUserCounts,
+  KeyInput,
+  UserListFilter,
+} from "./admin-api.js";
 import { CliError, RemoteError } from "./errors.js";
 
 const TIMEOUT_MS = 30_000;
@@ -71,12 +79,12 @@ export class HttpAdminApi implements AdminApi {
     return this.call("POST", "/v1/users", { body: dropUndefined(input) });
   }
 
-  async listUsers(filter: { tenant?: string | undefined }): Promise<User[]> {
+  async listUsers(filter: UserListFilter): Promise<User[]> {
     const all: User[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.call<{ users: User[]; next_cursor: string | null }>("GET", "/v1/users", {
-        query: { tenant: filter.tenant, limit: PAGE, cursor },
+        query: { ...filter, limit: PAGE, cursor },
       });
       all.push(...page.users);
       cursor = page.next_cursor ?? undefined;
@@ -84,8 +92,15 @@ export class HttpAdminApi implements AdminApi {
     return all;
   }
 
-  deleteUser(tenant: string, userId: string): Promise<{ deleted_memories: number }> {
-    return this.call("DELETE", `/v1/users/${encodeURIComponent(userId)}`, { query: { tenant } });
+  async deleteUser(tenant: string, userId: string): Promise<DeletedUserCounts> {
+    const r = await this.call<DeletedUserCounts>("DELETE", `/v1/users/${encodeURIComponent(userId)}`, {
+      query: { tenant },
+    });
+    return {
+      deleted_memories: r.deleted_memories,
+      deleted_sessions: r.deleted_sessions,
+      deleted_keys: r.deleted_keys,
+    };
   }
 
   createUserKey(tenant: string, userId: string, opts: KeyInput): Promise<CreatedKey> {

@@ -1,11 +1,13 @@
 /** `engram users …`, `engram tenants …` and (from key-commands.ts) `engram keys …`: administration from the shell. */
 import type { Command } from "commander";
+import { AppError } from "../errors.js";
 import { CreateTenantBody, CreateUserBody, TenantIdSchema, UserIdSchema } from "../identity/schemas.js";
 import {
   CONNECTION_HELP,
   type ConnectionFlags,
-  confirm,
+  confirmTyped,
   guarded,
+  parseSince,
   runAdmin,
   usageErrorsExit2,
   validate,
@@ -31,6 +33,7 @@ function registerUserCommands(program: Command): void {
 Examples:
   engram users create alice --name "Alice" --email alice@example.com
   engram users list --tenant acme
+  engram users list --inactive-since 30d
   engram users delete alice --yes
 ${CONNECTION_HELP}`,
     );
@@ -81,7 +84,12 @@ ${CONNECTION_HELP}`,
     users
       .command("list")
       .description("list users with their memory counts and last activity")
-      .option("--tenant <tenant>", "only this tenant's users (default: every tenant)"),
+      .option("--tenant <tenant>", "only this tenant's users (default: every tenant)")
+      .option("--search <text>", "only users whose id, name or email contains this (case-insensitive)")
+      .option(
+        "--inactive-since <when>",
+        "only users never active, or last active before this: a duration back from now (30d, 12h) or an ISO date",
+      ),
   )
     .addHelpText(
       "after",
@@ -91,30 +99,43 @@ Times are UTC.
 Examples:
   engram users list
   engram users list --tenant acme --json
+  engram users list --inactive-since 30d        not active for 30 days (or never)
+  engram users list --inactive-since 2026-01-01 --search @example.com
 ${CONNECTION_HELP}`,
     )
     .action(
-      guarded(async (opts: ConnectionFlags & { tenant?: string }) => {
-        const tenant =
-          opts.tenant === undefined ? undefined : validate(TenantIdSchema, opts.tenant, "--tenant");
-        await runAdmin(opts, async (api) => {
-          const users = await api.listUsers({ tenant });
-          if (opts.json) return printJson({ users });
-          if (users.length === 0) return out(tenant ? `no users in tenant ${tenant}` : "no users");
-          out(
-            table(
-              ["USER_ID", "TENANT", "MEMORIES", "LAST ACTIVE", "CREATED"],
-              users.map((u) => [
-                u.user_id,
-                u.tenant,
-                String(u.memory_count ?? 0),
-                when(u.last_active_at, "never"),
-                when(u.created_at),
-              ]),
-            ),
-          );
-        });
-      }),
+      guarded(
+        async (opts: ConnectionFlags & { tenant?: string; search?: string; inactiveSince?: string }) => {
+          const tenant =
+            opts.tenant === undefined ? undefined : validate(TenantIdSchema, opts.tenant, "--tenant");
+          const inactiveSince =
+            opts.inactiveSince === undefined ? undefined : parseSince(opts.inactiveSince, "--inactive-since");
+          if (opts.search !== undefined && (opts.search.length === 0 || opts.search.length > 200)) {
+            throw new AppError("validation_error", "--search: 1 to 200 characters", { field: "--search" });
+          }
+          await runAdmin(opts, async (api) => {
+            const users = await api.listUsers({ tenant, q: opts.search, inactive_since: inactiveSince });
+            if (opts.json) return printJson({ users });
+            const filtered = opts.search !== undefined || inactiveSince !== undefined;
+            if (users.length === 0)
+              return out(
+                filtered ? "no matching users" : tenant ? `no users in tenant ${tenant}` : "no users",
+              );
+            out(
+              table(
+                ["USER_ID", "TENANT", "MEMORIES", "LAST ACTIVE", "CREATED"],
+                users.map((u) => [
+                  u.user_id,
+                  u.tenant,
+                  String(u.memory_count ?? 0),
+                  when(u.last_active_at, "never"),
+                  when(u.created_at),
+                ]),
+              ),
+            );
+          });
+        },
+      ),
     );
 
   withConnectionOptions(
@@ -129,10 +150,11 @@ ${CONNECTION_HELP}`,
     .addHelpText(
       "after",
       `
-This cannot be undone. Without --yes it asks first, and refuses when there is no terminal to ask on.
+This cannot be undone. Without --yes it asks you to type the user id first, and refuses when there is no
+terminal to ask on. It prints how many memories, sessions and keys went with the user.
 
 Examples:
-  engram users delete alice              asks: Delete user 'alice' …? [y/N]
+  engram users delete alice              asks you to type 'alice' to confirm
   engram users delete alice --yes        for scripts
   engram users delete u1 --tenant acme --yes
 ${CONNECTION_HELP}`,
@@ -141,15 +163,17 @@ ${CONNECTION_HELP}`,
       guarded(async (userId: string, opts: ConnectionFlags & { tenant: string; yes?: boolean }) => {
         const id = validate(UserIdSchema, userId, "user_id");
         const tenant = validate(TenantIdSchema, opts.tenant, "--tenant");
-        await confirm(
+        await confirmTyped(
           `Delete user '${id}' of tenant '${tenant}' with all its memories, sessions and keys?`,
+          id,
           opts.yes,
         );
         await runAdmin(opts, async (api) => {
           const result = await api.deleteUser(tenant, id);
           if (opts.json) return printJson({ deleted: true, user_id: id, tenant, ...result });
           out(
-            `Deleted user ${id} of tenant ${tenant}, with its ${result.deleted_memories} memories and all its keys.`,
+            `Deleted user ${id} of tenant ${tenant}: ${result.deleted_memories} memories, ` +
+              `${result.deleted_sessions} sessions and ${result.deleted_keys} keys removed.`,
           );
         });
       }),

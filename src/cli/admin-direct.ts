@@ -10,7 +10,7 @@ import type { Db } from "../db/db.js";
 import { describeDatabase, openDb } from "../db/open.js";
 import type { User } from "../identity/schemas.js";
 import { IdentityService } from "../identity/service.js";
-import type { AdminApi, AuditListFilter } from "./admin-api.js";
+import type { AdminApi, AuditListFilter, UserListFilter } from "./admin-api.js";
 
 const PAGE = 500;
 
@@ -42,11 +42,11 @@ export class DirectAdminApi implements AdminApi {
     return this.identity.createUser(input, CLI_BY);
   }
 
-  async listUsers(filter: { tenant?: string | undefined }): Promise<User[]> {
+  async listUsers(filter: UserListFilter): Promise<User[]> {
     const all: User[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.identity.listUsers({ tenant: filter.tenant, limit: PAGE, cursor });
+      const page = await this.identity.listUsers({ ...filter, limit: PAGE, cursor });
       all.push(...page.users);
       cursor = page.next_cursor ?? undefined;
     } while (cursor);

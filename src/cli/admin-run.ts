@@ -153,10 +153,14 @@ export function parseScopes(value: string): Scope[] {
 }
 
 /**
- * Destructive commands need --yes, or a "y" typed at a terminal. Without a terminal there is nobody to ask:
- * refuse rather than guess.
+ * Destructive commands need --yes, or `expected` (the id being deleted) typed at a terminal, so a reflexive "y" is
+ * not enough. Without a terminal there is nobody to ask: refuse rather than guess.
  */
-export async function confirm(question: string, yes: boolean | undefined): Promise<void> {
+export async function confirmTyped(
+  question: string,
+  expected: string,
+  yes: boolean | undefined,
+): Promise<void> {
   if (yes) return;
   if (!process.stdin.isTTY) {
     throw new CliError(
@@ -166,9 +170,27 @@ export async function confirm(question: string, yes: boolean | undefined): Promi
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`${question} [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new CliError("cancelled; nothing was deleted");
+    const answer = await rl.question(`${question}\nType '${expected}' to confirm: `);
+    if (answer.trim() !== expected) throw new CliError("cancelled; nothing was deleted");
   } finally {
     rl.close();
   }
+}
+
+/** `--inactive-since`: a duration back from now (`30d`, `12h`, `15m`) or an ISO date or date-time; an ISO instant. */
+export function parseSince(value: string, flag: string): string {
+  const rel = /^(\d{1,6})\s*([dhm])$/.exec(value.trim());
+  if (rel) {
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[rel[2] as "d" | "h" | "m"];
+    return new Date(Date.now() - Number(rel[1]) * unit).toISOString();
+  }
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) {
+    throw new AppError(
+      "validation_error",
+      `${flag}: expected a duration like 30d, 12h or 15m, or an ISO date (2026-01-31) or date-time`,
+      { field: flag },
+    );
+  }
+  return new Date(t).toISOString();
 }

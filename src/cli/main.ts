@@ -3,7 +3,9 @@
 import { Command } from "commander";
 import { VERSION } from "../version.js";
 import { registerAdminCommands } from "./admin-commands.js";
+import { registerDoctorCommand } from "./doctor-command.js";
 import { registerMcpCommand } from "./mcp-command.js";
+import { registerMemoryCommands } from "./memory-commands.js";
 import { runMigrate, runServe } from "./serve.js";
 
 const program = new Command();
@@ -43,6 +45,8 @@ program
 
 registerAdminCommands(program);
 registerMcpCommand(program);
+registerMemoryCommands(program);
+registerDoctorCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`engram: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -5,12 +5,13 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { extname, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Context, MiddlewareHandler } from "hono";
 import type { App, AppEnv } from "./context.js";
 
-/** web/dist sits at the package root; this file is two levels below it in both src/ and dist/. */
-export const WEB_DIST_DIR = fileURLToPath(new URL("../../web/dist/", import.meta.url));
+// Its own module so that the CLI (engram doctor) can find the build without importing the HTTP face.
+export { WEB_DIST_DIR } from "../web-dir.js";
+
+import { WEB_DIST_DIR } from "../web-dir.js";
 
 /** Only this origin's scripts, styles, images (and data: images) and API calls; no framing, no inline code. */
 export const WEB_CSP = [

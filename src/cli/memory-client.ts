@@ -1,0 +1,114 @@
+/** MemoryApi over a running server's REST routes (/v1/memories, /v1/sessions), as the principal of an API key. */
+import type { Memory, SearchResult } from "../memories/schemas.js";
+import { OutboundError, requestJson } from "../outbound/http.js";
+import type { Session, SessionDetail } from "../sessions/schemas.js";
+import { CliError, RemoteError } from "./errors.js";
+import type {
+  MemoryAddInput,
+  MemoryApi,
+  MemoryListInput,
+  MemorySearchInput,
+  MemoryUpdateInput,
+  Page,
+} from "./memory-api.js";
+
+const TIMEOUT_MS = 30_000;
+
+type Query = Record<string, string | number | undefined>;
+
+export class HttpMemoryApi implements MemoryApi {
+  readonly via: string;
+  private readonly base: string;
+
+  constructor(
+    url: string,
+    private readonly key: string,
+    /** Sent as X-User-Id: the user a client or admin key acts for (a user key acts as its own user). */
+    private readonly user: string | undefined,
+    via?: string,
+    /** Sent as X-Tenant-Id with --user: the tenant an admin key's user is in (other keys' tenant is their own). */
+    private readonly tenant?: string,
+  ) {
+    this.base = url.replace(/\/+$/, "");
+    this.via = via ?? `the server at ${this.base}`;
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    opts: { query?: Query; body?: unknown } = {},
+  ): Promise<T> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
+    const url = `${this.base}${path}${qs.size > 0 ? `?${qs}` : ""}`;
+    try {
+      return (await requestJson(url, {
+        method,
+        json: opts.body,
+        bearer: this.key,
+        timeoutMs: TIMEOUT_MS,
+        ...(this.user !== undefined
+          ? { headers: { "x-user-id": this.user, ...(this.tenant ? { "x-tenant-id": this.tenant } : {}) } }
+          : {}),
+      })) as T;
+    } catch (err) {
+      if (!(err instanceof OutboundError)) throw err;
+      if (err.status === undefined) throw new CliError(`the server at ${this.base} ${err.reason}`);
+      const error = (err.body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+      const code = typeof error?.code === "string" ? error.code : `http_${err.status}`;
+      let message = typeof error?.message === "string" ? error.message : `the server answered ${err.status}`;
+      if (err.status === 401)
+        message += ` (the key given with --key or ENGRAM_API_KEY was refused by ${this.base})`;
+      throw new RemoteError(code, message, err.status);
+    }
+  }
+
+  async add(input: MemoryAddInput): Promise<{ memory: Memory }> {
+    return { memory: await this.call<Memory>("POST", "/v1/memories", { body: dropUndefined(input) }) };
+  }
+
+  async search(input: MemorySearchInput): Promise<SearchResult[]> {
+    return (
+      await this.call<{ results: SearchResult[] }>("POST", "/v1/memories/search", {
+        body: dropUndefined(input),
+      })
+    ).results;
+  }
+
+  async list(input: MemoryListInput): Promise<Page<Memory>> {
+    const page = await this.call<{ memories: Memory[]; next_cursor: string | null }>("GET", "/v1/memories", {
+      query: { ...input },
+    });
+    return { items: page.memories, next_cursor: page.next_cursor };
+  }
+
+  get(id: string): Promise<Memory> {
+    return this.call("GET", `/v1/memories/${encodeURIComponent(id)}`);
+  }
+
+  update(id: string, patch: MemoryUpdateInput): Promise<Memory> {
+    return this.call("PATCH", `/v1/memories/${encodeURIComponent(id)}`, { body: dropUndefined(patch) });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.call("DELETE", `/v1/memories/${encodeURIComponent(id)}`);
+  }
+
+  async listSessions(input: { limit: number; cursor?: string | undefined }): Promise<Page<Session>> {
+    const page = await this.call<{ sessions: Session[]; next_cursor: string | null }>("GET", "/v1/sessions", {
+      query: { ...input },
+    });
+    return { items: page.sessions, next_cursor: page.next_cursor };
+  }
+
+  getSession(id: string): Promise<SessionDetail> {
+    return this.call("GET", `/v1/sessions/${encodeURIComponent(id)}`);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The routes' bodies are strict: an absent option must be absent. */
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
