@@ -7,6 +7,8 @@ import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerAdminCommands } from "../src/cli/admin-commands.js";
 import { registerDoctorCommand } from "../src/cli/doctor-command.js";
+import { registerExportCommand } from "../src/cli/export-command.js";
+import { registerImportCommand } from "../src/cli/import-command.js";
 import { registerMemoryCommands } from "../src/cli/memory-commands.js";
 import { baseEnv, buildCli, CLI, CWD, ROOT, SLOW } from "./helpers/cli-run.js";
 
@@ -51,6 +53,8 @@ describe("docs/cli.md", () => {
     registerAdminCommands(program);
     registerMemoryCommands(program);
     registerDoctorCommand(program);
+    registerExportCommand(program);
+    registerImportCommand(program);
     const leaves: string[] = ["engram serve", "engram migrate", "engram mcp"];
     const walk = (c: Command, path: string) => {
       if (c.commands.length === 0) leaves.push(path);

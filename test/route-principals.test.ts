@@ -90,6 +90,21 @@ const ROUTES: Record<string, Route> = {
   "GET /v1/audit": { need: "admin", ok: 200, query: (ids) => `tenant=${ids.tenant}` },
   "GET /v1/stats": { need: "admin", ok: 200, query: () => "days=7" },
   "DELETE /v1/keys/{key_id}": { need: "admin", ok: 200 },
+  // export and import (src/transfer/): a key exports its (named) user's data; the body is a header line only
+  "GET /v1/export": { need: ["memories:read", "sessions:read"], ok: 200 },
+  "POST /v1/import": {
+    need: "admin",
+    ok: 200,
+    body: () => ({
+      type: "header",
+      format: "engram-export",
+      version: 1,
+      server_version: "0",
+      embedding_model: "test-words-512",
+      dimensions: 512,
+      exported_at: "2026-01-01T00:00:00Z",
+    }),
+  },
   "POST /v1/keys/{key_id}/rotate": { need: "admin", ok: 201 },
   // memories
   "POST /v1/memories": { need: ["memories:write"], ok: 201, body: () => ({ text: `new ${uid("m")}` }) },

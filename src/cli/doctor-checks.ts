@@ -128,7 +128,9 @@ function dataDirCheck(dataDir: string): Check {
   }
   try {
     accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
-  } catch {
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EPERM" && code !== "EROFS") throw err;
     return fail(
       name,
       `${dataDir} is not readable and writable by this user`,

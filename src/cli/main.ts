@@ -4,6 +4,8 @@ import { Command } from "commander";
 import { VERSION } from "../version.js";
 import { registerAdminCommands } from "./admin-commands.js";
 import { registerDoctorCommand } from "./doctor-command.js";
+import { registerExportCommand } from "./export-command.js";
+import { registerImportCommand } from "./import-command.js";
 import { registerMcpCommand } from "./mcp-command.js";
 import { registerMemoryCommands } from "./memory-commands.js";
 import { runMigrate, runServe } from "./serve.js";
@@ -45,6 +47,8 @@ program
 
 registerAdminCommands(program);
 registerMcpCommand(program);
+registerExportCommand(program);
+registerImportCommand(program);
 registerMemoryCommands(program);
 registerDoctorCommand(program);
 

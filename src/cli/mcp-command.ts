@@ -30,10 +30,13 @@ export function registerMcpCommand(program: Command): void {
     .command("mcp")
     .description("speak MCP on stdin/stdout, for Claude Desktop and other MCP clients that start a command")
     // The variables are read by the config module (config.client), which checks ENGRAM_URL; a flag wins over its variable.
-    .option("--url <url>", "forward to the Engram server at this URL (env: ENGRAM_URL)")
+    .option(
+      "--url <url>",
+      "forward to the Engram server at this URL (env: ENGRAM_URL, else OPENMEMORY_API_URL)",
+    )
     .option(
       "--key <api-key>",
-      "API key for --url: a user key, or a client key with --user (env: ENGRAM_API_KEY)",
+      "API key for --url: a user key, or a client key with --user (env: ENGRAM_API_KEY, else OPENMEMORY_API_KEY)",
     )
     .option(
       "--user <user_id>",
@@ -65,11 +68,14 @@ async function runMcp(flags: McpFlags): Promise<void> {
       ENGRAM_URL: flags.url,
       ENGRAM_API_KEY: flags.key,
       ENGRAM_USER_ID: flags.user,
+      OPENMEMORY_API_URL: flags.url,
+      OPENMEMORY_API_KEY: flags.key,
     }),
   );
   const log = createLogger(config.logLevel).child({ component: "mcp" });
-  const url = flags.url ?? config.client.url;
-  const key = flags.key ?? config.client.apiKey;
+  // OpenMemory's variables last: a Claude Desktop block moved from OpenMemory keeps its env as it was.
+  const url = flags.url ?? config.client.url ?? config.client.openMemory?.url;
+  const key = flags.key ?? config.client.apiKey ?? config.client.openMemory?.apiKey;
   const userFrom = flags.user !== undefined ? "--user" : "ENGRAM_USER_ID";
   const userId = flags.user ?? config.client.userId;
 

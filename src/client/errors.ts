@@ -42,8 +42,9 @@ export function errorFromResponse(status: number, text: string, headerRequestId:
   let body: unknown;
   try {
     body = JSON.parse(text);
-  } catch {
+  } catch (err) {
     // Not JSON (a proxy's HTML page, say): the status and the start of the text are all there is.
+    if (!(err instanceof SyntaxError)) throw err;
   }
   const e = (body as { error?: Record<string, unknown> } | undefined)?.error;
   const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);

@@ -295,6 +295,10 @@ const fields = {
   },
   clientApiKey: { env: "ENGRAM_API_KEY", schema: z.string().optional() },
   clientUserId: { env: "ENGRAM_USER_ID", schema: z.string().optional() },
+  // Set by OpenMemory's Claude Desktop block: `engram mcp` falls back to them, so a moved block changes only its
+  // command and args. Checked in assemble, and only when the ENGRAM_ variable is unset (it wins, unread otherwise).
+  openMemoryUrl: { env: "OPENMEMORY_API_URL", schema: z.string().optional() },
+  openMemoryApiKey: { env: "OPENMEMORY_API_KEY", schema: z.string().optional() },
 } as const satisfies Record<string, Field>;
 
 type Fields = typeof fields;
@@ -427,6 +431,15 @@ function assemble(r: Raw, configFile: string | undefined, cwd: string) {
   if (r.llmUrl && !r.llmModel)
     throw new ConfigError("ENGRAM_LLM_MODEL (llm.model) is required when ENGRAM_LLM_URL is set");
 
+  const clientUrl = z.url({ protocol: /^https?$/ });
+  const openMemoryUrl = r.clientUrl === undefined ? r.openMemoryUrl : undefined;
+  if (openMemoryUrl !== undefined && !clientUrl.safeParse(openMemoryUrl).success) {
+    throw new ConfigError(
+      `invalid configuration: OPENMEMORY_API_URL: must be an http:// or https:// URL (got ${JSON.stringify(openMemoryUrl)})`,
+    );
+  }
+  const openMemoryKey = r.clientApiKey === undefined ? r.openMemoryApiKey : undefined;
+
   const embeddings = {
     /** "builtin": the bundled USE-lite model in a worker thread; "openai": any OpenAI-compatible /v1/embeddings endpoint. */
     provider: r.embeddingsUrl ? ("openai" as const) : ("builtin" as const),
@@ -523,6 +536,15 @@ function assemble(r: Raw, configFile: string | undefined, cwd: string) {
       ...(r.clientUrl ? { url: r.clientUrl } : {}),
       ...(r.clientApiKey ? { apiKey: r.clientApiKey } : {}),
       ...(r.clientUserId ? { userId: r.clientUserId } : {}),
+      ...(openMemoryUrl || openMemoryKey
+        ? {
+            /** OPENMEMORY_API_URL / OPENMEMORY_API_KEY, read only where ENGRAM_URL / ENGRAM_API_KEY are unset. */
+            openMemory: {
+              ...(openMemoryUrl ? { url: openMemoryUrl } : {}),
+              ...(openMemoryKey ? { apiKey: openMemoryKey } : {}),
+            },
+          }
+        : {}),
     },
     ...(configFile
       ? {

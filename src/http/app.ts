@@ -17,6 +17,7 @@ import { registerMemoryRoutes } from "../memories/routes.js";
 import type { Services } from "../services.js";
 import { registerSessionRoutes } from "../sessions/routes.js";
 import { registerStatsRoutes } from "../stats/routes.js";
+import { IMPORT_PATH, registerTransferRoutes } from "../transfer/routes.js";
 import { findJsonProblem } from "../validation.js";
 import { VERSION } from "../version.js";
 import { authenticate, requestContext } from "./auth.js";
@@ -128,20 +129,21 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
   const cors = corsFor(services.config.corsOrigins);
   for (const path of ["/v1/*", "/api/v1/*", "/mcp"]) app.use(path, cors);
   app.use("*", jsonByDefault);
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: services.config.limits.bodyBytes,
-      onError: () => {
-        throw new AppError(
-          "payload_too_large",
-          `body: larger than the limit of ${services.config.limits.bodyBytes} bytes`,
-          {
-            field: "body",
-          },
-        );
-      },
-    }),
+  const limitBody = bodyLimit({
+    maxSize: services.config.limits.bodyBytes,
+    onError: () => {
+      throw new AppError(
+        "payload_too_large",
+        `body: larger than the limit of ${services.config.limits.bodyBytes} bytes`,
+        {
+          field: "body",
+        },
+      );
+    },
+  });
+  // POST /v1/import (admin only) is as large as the export it reads, and is read line by line, never whole.
+  app.use("*", (c, next) =>
+    c.req.method === "POST" && c.req.path === IMPORT_PATH ? next() : limitBody(c, next),
   );
   app.use("/v1/*", authenticate);
 
@@ -161,6 +163,7 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
   registerOpenMemoryRoutes(app);
   registerSessionRoutes(app);
   registerChatRoutes(app);
+  registerTransferRoutes(app);
   registerMcpRoutes(app, { version: VERSION });
 
   app.doc31("/openapi.json", {
