@@ -1,7 +1,6 @@
 /** AdminApi over a running server's REST admin routes (src/identity/*-routes.ts), with an admin key as Bearer token. */
 import type { AuditEvent } from "../audit/store.js";
 import type { ApiKey, RotatedKey, Tenant, User } from "../identity/schemas.js";
-import { OutboundError, requestJson } from "../outbound/http.js";
 import type {
   AdminApi,
   AuditListFilter,
@@ -11,12 +10,9 @@ import type {
   KeyInput,
   UserListFilter,
 } from "./admin-api.js";
-import { CliError, RemoteError } from "./errors.js";
+import { callServer, type Query } from "./server-call.js";
 
-const TIMEOUT_MS = 30_000;
 const PAGE = 500;
-
-type Query = Record<string, string | number | undefined>;
 
 export class HttpAdminApi implements AdminApi {
   readonly via: string;
@@ -31,40 +27,18 @@ export class HttpAdminApi implements AdminApi {
     this.via = via ?? `the server at ${this.base}`;
   }
 
-  private async call<T>(
-    method: string,
-    path: string,
-    opts: { query?: Query; body?: unknown } = {},
-  ): Promise<T> {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
-    const url = `${this.base}${path}${qs.size > 0 ? `?${qs}` : ""}`;
-    try {
-      return (await requestJson(url, {
-        method,
-        json: opts.body,
-        bearer: this.adminKey,
-        timeoutMs: TIMEOUT_MS,
-      })) as T;
-    } catch (err) {
-      if (!(err instanceof OutboundError)) throw err;
-      // The user typed this URL: naming it on the CLI's own stderr is what helps.
-      if (err.status === undefined) throw new CliError(`the server at ${this.base} ${err.reason}`);
-      throw this.remoteError(err, err.status);
-    }
-  }
-
-  private remoteError(err: OutboundError, status: number): RemoteError {
-    const error = (err.body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-    const code = typeof error?.code === "string" ? error.code : `http_${status}`;
-    let message =
-      typeof error?.message === "string"
-        ? error.message
-        : `the server answered ${status}${err.statusText ? ` ${err.statusText}` : ""}`;
-    if (status === 401)
-      message += ` (the admin key given with --key or ENGRAM_ADMIN_KEY was refused by ${this.base})`;
-    if (status === 403 && code === "forbidden") message += " (the key given is not an admin key)";
-    return new RemoteError(code, message, status);
+  private call<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+    return callServer<T>(
+      {
+        base: this.base,
+        key: this.adminKey,
+        keyHint: "the admin key given with --key or ENGRAM_ADMIN_KEY",
+        forbiddenHint: "the key given is not an admin key",
+      },
+      method,
+      path,
+      opts,
+    );
   }
 
   async createTenant(id: string, name?: string): Promise<Tenant> {

@@ -1,8 +1,6 @@
 /** MemoryApi over a running server's REST routes (/v1/memories, /v1/sessions), as the principal of an API key. */
 import type { Memory, SearchResult } from "../memories/schemas.js";
-import { OutboundError, requestJson } from "../outbound/http.js";
 import type { Session, SessionDetail } from "../sessions/schemas.js";
-import { CliError, RemoteError } from "./errors.js";
 import type {
   MemoryAddInput,
   MemoryApi,
@@ -11,10 +9,7 @@ import type {
   MemoryUpdateInput,
   Page,
 } from "./memory-api.js";
-
-const TIMEOUT_MS = 30_000;
-
-type Query = Record<string, string | number | undefined>;
+import { callServer, type Query } from "./server-call.js";
 
 export class HttpMemoryApi implements MemoryApi {
   readonly via: string;
@@ -33,34 +28,17 @@ export class HttpMemoryApi implements MemoryApi {
     this.via = via ?? `the server at ${this.base}`;
   }
 
-  private async call<T>(
-    method: string,
-    path: string,
-    opts: { query?: Query; body?: unknown } = {},
-  ): Promise<T> {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
-    const url = `${this.base}${path}${qs.size > 0 ? `?${qs}` : ""}`;
-    try {
-      return (await requestJson(url, {
-        method,
-        json: opts.body,
-        bearer: this.key,
-        timeoutMs: TIMEOUT_MS,
-        ...(this.user !== undefined
-          ? { headers: { "x-user-id": this.user, ...(this.tenant ? { "x-tenant-id": this.tenant } : {}) } }
-          : {}),
-      })) as T;
-    } catch (err) {
-      if (!(err instanceof OutboundError)) throw err;
-      if (err.status === undefined) throw new CliError(`the server at ${this.base} ${err.reason}`);
-      const error = (err.body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-      const code = typeof error?.code === "string" ? error.code : `http_${err.status}`;
-      let message = typeof error?.message === "string" ? error.message : `the server answered ${err.status}`;
-      if (err.status === 401)
-        message += ` (the key given with --key or ENGRAM_API_KEY was refused by ${this.base})`;
-      throw new RemoteError(code, message, err.status);
-    }
+  private call<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const headers =
+      this.user !== undefined
+        ? { "x-user-id": this.user, ...(this.tenant ? { "x-tenant-id": this.tenant } : {}) }
+        : undefined;
+    return callServer<T>(
+      { base: this.base, key: this.key, headers, keyHint: "the key given with --key or ENGRAM_API_KEY" },
+      method,
+      path,
+      opts,
+    );
   }
 
   async add(input: MemoryAddInput): Promise<{ memory: Memory }> {
