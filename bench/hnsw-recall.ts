@@ -10,9 +10,10 @@ import type { Db, Queryable } from "../src/db/db.js";
 import { openDb } from "../src/db/open.js";
 import { createEmbedder } from "../src/embeddings/create-embedder.js";
 import type { Embedder } from "../src/embeddings/embedder.js";
+import { USE_LITE_MODEL } from "../src/embeddings/use-lite-embedder.js";
 import { newId } from "../src/ids.js";
 import { runSearch, type SearchPlan } from "../src/memories/search.js";
-import { ensureVectorIndex } from "../src/memories/vector-index.js";
+import { ensureVectorIndex, vectorIndexName } from "../src/memories/vector-index.js";
 import { runIfMain } from "./lib/process.js";
 import { environment, loadAverage1m, printTable, writeResult } from "./lib/report.js";
 import { mean, rng, round, shuffle, summarize } from "./lib/stats.js";
@@ -39,7 +40,8 @@ const INSERT_BATCH = 500;
 /** Derivation: weight of the second parent ~ U(0, MIX_MAX); isotropic noise of norm ~NOISE. */
 const MIX_MAX = 0.5;
 const NOISE = 0.5;
-const HNSW_INDEX = `memories_embedding_hnsw_${DIMS}`;
+/** The built-in model's partial index (src/memories/vector-index.ts names one per model). */
+const HNSW_INDEX = vectorIndexName(USE_LITE_MODEL, DIMS);
 
 /** Embeds with the built-in model, cached in the temp dir by content hash: the model runs at tens of texts per second here. */
 async function embedCached(e: Embedder, texts: string[], query: boolean): Promise<Float32Array[]> {

@@ -62,7 +62,14 @@ export async function createServices(
     db = opened.db;
     if (opened.applied.length > 0) log.info({ migrations: opened.applied }, "applied migrations");
     const embedder = await embedderPromise;
-    await ensureVectorIndex(db, embedder);
+    const vectors = await ensureVectorIndex(db, embedder);
+    if (vectors.otherModels.length > 0) {
+      // Searches by meaning skip these memories on this server until the reindex moves or finishes them.
+      log.warn(
+        { other_models: vectors.otherModels, reindex_target: vectors.reindexTarget },
+        "a reindex is in progress: memories on another model are found by keyword only on this server",
+      );
+    }
     const llm = config.llm ? createLlmClient(config.llm) : undefined;
     const usage = new UsageCounters(db, { log });
     const memories = new MemoryService(db, embedder, {

@@ -8,6 +8,7 @@ import { registerExportCommand } from "./export-command.js";
 import { registerImportCommand } from "./import-command.js";
 import { registerMcpCommand } from "./mcp-command.js";
 import { registerMemoryCommands } from "./memory-commands.js";
+import { registerReindexCommand } from "./reindex-command.js";
 import { runMigrate, runServe } from "./serve.js";
 
 const program = new Command();
@@ -51,6 +52,7 @@ registerExportCommand(program);
 registerImportCommand(program);
 registerMemoryCommands(program);
 registerDoctorCommand(program);
+registerReindexCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`engram: ${err instanceof Error ? err.message : String(err)}\n`);

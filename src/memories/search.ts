@@ -7,7 +7,14 @@ import { NOT_IN_PAUSED_APP } from "../apps/service.js";
 import type { SearchConfig } from "../config/config.js";
 import type { Queryable } from "../db/db.js";
 import type { MemoryFilters } from "./schemas.js";
-import { filterClause, MEMORY_COLUMNS, type MemoryRow, vectorExpr, vectorLiteral } from "./sql.js";
+import {
+  filterClause,
+  MEMORY_COLUMNS,
+  type MemoryRow,
+  modelLiteral,
+  vectorExpr,
+  vectorLiteral,
+} from "./sql.js";
 
 export type SearchMode = "hybrid" | "semantic" | "keyword";
 
@@ -62,15 +69,16 @@ async function vectorSide(
   if (!p.vector) return [];
   const params: unknown[] = [vectorLiteral(p.vector)];
   const where = `${filterClause(p.userPk, p.filters, params)} AND ${NOT_IN_PAUSED_APP}`;
-  params.push(p.model, n);
+  params.push(n);
   const expr = vectorExpr(p.dims);
-  // The inner ORDER BY may use the HNSW index (relaxed order: docs/architecture.md, Search plan); the outer one
-  // restores exact order.
+  // The inner ORDER BY may use the model's partial HNSW index (relaxed order: docs/architecture.md, Search plan);
+  // the outer one restores exact order. The model is a literal, not a parameter, so the planner can match the
+  // index's predicate.
   return tx.query(
     `SELECT * FROM (
        SELECT ${MEMORY_COLUMNS}, ${expr} <=> $1::vector(${p.dims}) AS distance
        FROM memories
-       WHERE ${where} AND embedding_model = $${params.length - 1}
+       WHERE ${where} AND embedding_model = ${modelLiteral(p.model)}
        ORDER BY ${expr} <=> $1::vector(${p.dims})
        LIMIT $${params.length}
      ) s ORDER BY distance, id`,
@@ -96,7 +104,8 @@ async function keywordSide(
   let distanceExpr = "NULL::float8";
   if (p.vector) {
     params.push(vectorLiteral(p.vector));
-    distanceExpr = `${vectorExpr(p.dims)} <=> $${params.length}::vector(${p.dims})`;
+    // Only vectors of the query's model are comparable (others may differ in dimension while a reindex runs).
+    distanceExpr = `CASE WHEN embedding_model = ${modelLiteral(p.model)} THEN ${vectorExpr(p.dims)} <=> $${params.length}::vector(${p.dims}) END`;
   }
   params.push(n);
   const order = p.config.keywordRanker === "bm25" ? "bm25" : "rank_cd";

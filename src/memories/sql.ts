@@ -25,6 +25,14 @@ export function vectorExpr(dims: number): string {
 }
 
 /**
+ * A model tag as an SQL literal, so the planner can match a model's partial index (a parameter hides the value).
+ * Tags come from configuration, but are quoted as if they did not.
+ */
+export function modelLiteral(model: string): string {
+  return `'${model.replaceAll("'", "''")}'`;
+}
+
+/**
  * Builds the WHERE clause for list and search filters, all in SQL so filters narrow before LIMIT.
  * `params` is appended to; placeholders continue from its length.
  */

@@ -14,23 +14,37 @@ export interface FakeEmbeddings {
   env: Record<string, string>;
   /** Texts embedded so far. */
   texts(): number;
+  /** Every text embedded so far, in order. */
+  seen(): string[];
   close(): Promise<void>;
 }
 
-export async function startFakeEmbeddings(): Promise<FakeEmbeddings> {
+export interface FakeEmbeddingsOptions {
+  /** Model name for the env (default "test-words"). */
+  model?: string;
+  dimensions?: number;
+  /** Milliseconds before each answer, to make a long job take long enough to interrupt. */
+  delayMs?: number;
+}
+
+export async function startFakeEmbeddings(opts: FakeEmbeddingsOptions = {}): Promise<FakeEmbeddings> {
+  const dimensions = opts.dimensions ?? WORDS_DIMENSIONS;
   let count = 0;
+  const seen: string[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", async () => {
+      if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { input: string | string[] };
         const input = Array.isArray(body.input) ? body.input : [body.input];
         count += input.length;
+        seen.push(...input);
         const data = input.map((text, index) => ({
           object: "embedding",
           index,
-          embedding: wordsVector(text),
+          embedding: wordsVector(text, dimensions),
         }));
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify({ object: "list", data, model: "words" }));
@@ -49,10 +63,11 @@ export async function startFakeEmbeddings(): Promise<FakeEmbeddings> {
     url,
     env: {
       ENGRAM_EMBEDDINGS_URL: url,
-      ENGRAM_EMBEDDINGS_MODEL: "test-words",
-      ENGRAM_EMBEDDINGS_DIMENSIONS: String(WORDS_DIMENSIONS),
+      ENGRAM_EMBEDDINGS_MODEL: opts.model ?? "test-words",
+      ENGRAM_EMBEDDINGS_DIMENSIONS: String(dimensions),
     },
     texts: () => count,
+    seen: () => [...seen],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -24,20 +24,25 @@ function fnv1a(s: string): number {
  * "same meaning". A text with no word (punctuation only) gets one dimension from the whole text, so every vector
  * has unit length as the interface promises. Micro-seconds per text, no worker, no model to load.
  */
-export function wordsVector(text: string): number[] {
-  const v = new Array<number>(WORDS_DIMENSIONS).fill(0);
+export function wordsVector(text: string, dimensions = WORDS_DIMENSIONS): number[] {
+  const v = new Array<number>(dimensions).fill(0);
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [text];
   for (const w of words) {
-    const i = fnv1a(w) % WORDS_DIMENSIONS;
+    const i = fnv1a(w) % dimensions;
     v[i] = (v[i] ?? 0) + 1;
   }
   return normalize(v);
 }
 
 class WordsEmbedder implements Embedder {
-  readonly model = WORDS_MODEL;
-  readonly dimensions = WORDS_DIMENSIONS;
   private closed = false;
+  /** Every text embedded as a document, in order (tests of re-embedding count them). */
+  readonly embedded: string[] = [];
+
+  constructor(
+    readonly model: string,
+    readonly dimensions: number,
+  ) {}
   private readonly counts: EmbedderStats = { texts: 0, batches: 0, cacheHits: 0, cacheMisses: 0 };
 
   // async, so bad input rejects as the real providers' does.
@@ -47,7 +52,8 @@ class WordsEmbedder implements Embedder {
     this.checkOpen();
     this.counts.texts += texts.length;
     if (texts.length > 0) this.counts.batches++;
-    return texts.map(wordsVector);
+    this.embedded.push(...texts);
+    return texts.map((t) => wordsVector(t, this.dimensions));
   }
 
   async embedQuery(text: string, opts: EmbedScope): Promise<number[]> {
@@ -59,7 +65,7 @@ class WordsEmbedder implements Embedder {
     this.counts.cacheMisses++;
     this.counts.texts++;
     this.counts.batches++;
-    return wordsVector(text);
+    return wordsVector(text, this.dimensions);
   }
 
   stats(): EmbedderStats {
@@ -75,6 +81,10 @@ class WordsEmbedder implements Embedder {
   }
 }
 
-export function wordsEmbedder(): Embedder {
-  return new WordsEmbedder();
+/** Another model and dimension than the default make a second "model", for tests of a change of model. */
+export function wordsEmbedder(
+  model: string = WORDS_MODEL,
+  dimensions: number = WORDS_DIMENSIONS,
+): Embedder & { readonly embedded: string[] } {
+  return new WordsEmbedder(model, dimensions);
 }
