@@ -54,6 +54,8 @@ export interface SearchPlan {
   limit: number;
   mode: SearchMode;
   config: SearchConfig;
+  /** Postings the keyword side reads at first (default BM25_FIRST_POSTINGS; tests lower it to prune more). */
+  firstPostings?: number;
 }
 
 /** How deep each side looks before fusion: deeper than `limit`, so an item second on one side can still win. */
@@ -86,61 +88,157 @@ async function vectorSide(
   );
 }
 
+type KeywordRow = MemoryRow & { bm25: number; rank_cd: number; distance: number | null };
+
 /**
- * The keyword side in one statement: the query's lexemes OR-ed, BM25 from the user's own document count, average
- * length and per-term document frequencies (so one user's vocabulary never shapes another's ranking), over the
- * matching memories plus `extraIds` (the vector side's candidates, which need a keyword score for fusion).
+ * The keyword side. BM25 (the default) scores with the user's own statistics (so one user's vocabulary never
+ * shapes another's ranking), which writes keep current (migrations/010); ts_rank_cd scores every match.
+ * Both score the vector side's candidates (`extraIds`) too: fusion needs their keyword score.
  */
 async function keywordSide(
   tx: Queryable,
   p: SearchPlan,
   n: number,
   extraIds: string[],
-): Promise<Array<MemoryRow & { bm25: number; rank_cd: number; distance: number | null }>> {
-  const params: unknown[] = [p.config.language, p.query];
-  const where = `${filterClause(p.userPk, p.filters, params)} AND ${NOT_IN_PAUSED_APP}`;
-  params.push(extraIds);
-  const idsParam = `$${params.length}`;
-  let distanceExpr = "NULL::float8";
-  if (p.vector) {
-    params.push(vectorLiteral(p.vector));
-    // Only vectors of the query's model are comparable (others may differ in dimension while a reindex runs).
-    distanceExpr = `CASE WHEN embedding_model = ${modelLiteral(p.model)} THEN ${vectorExpr(p.dims)} <=> $${params.length}::vector(${p.dims}) END`;
+): Promise<KeywordRow[]> {
+  return p.config.keywordRanker === "bm25" ? bm25Side(tx, p, n, extraIds) : rankCdSide(tx, p, n, extraIds);
+}
+
+/** The query's distance expression for keyword rows, appending the vector to `params`; NULL without a vector. */
+function distanceOf(p: SearchPlan, params: unknown[]): string {
+  if (!p.vector) return "NULL::float8";
+  params.push(vectorLiteral(p.vector));
+  // Only vectors of the query's model are comparable (others may differ in dimension while a reindex runs).
+  return `CASE WHEN embedding_model = ${modelLiteral(p.model)} THEN ${vectorExpr(p.dims)} <=> $${params.length}::vector(${p.dims}) END`;
+}
+
+interface TermStat {
+  term: string;
+  df: number;
+  idf: number;
+}
+
+/**
+ * Postings (memories holding a term, by the user's statistics) that a BM25 search reads at first; more are read
+ * only when the terms left out could still change the top results. See bm25Side.
+ */
+export const BM25_FIRST_POSTINGS = 1_000;
+/** Past this many postings a search stops adding terms and ranks what it has (docs/retrieval-performance.md). */
+export const BM25_MAX_POSTINGS = 20_000;
+
+/**
+ * BM25 with MaxScore pruning, exact in all but very rare cases: the rarest query terms (by the user's document
+ * frequency) pick the candidates, which are scored on every query term. A memory holding none of the rare terms
+ * scores at most (k1 + 1) times the sum of the other terms' idf; when the n-th candidate scores at least that,
+ * no such memory can enter the top n. Otherwise the next rarest terms join and the candidates are read again,
+ * up to BM25_MAX_POSTINGS. Common words (a name in every turn of a conversation) so cost a search nothing
+ * unless they are all it has.
+ */
+async function bm25Side(tx: Queryable, p: SearchPlan, n: number, extraIds: string[]): Promise<KeywordRow[]> {
+  const stats = await tx.query<{ term: string; df: number; docs: number | null; total_len: number | null }>(
+    `WITH q AS (SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector($1::regconfig, engram_search_text($2))))
+     SELECT q.term, coalesce(t.df, 0)::int AS df, s.docs::float8 AS docs, s.total_len::float8 AS total_len
+     FROM q
+     LEFT JOIN memory_term_stats t ON t.user_id = $3 AND t.term = q.term
+     LEFT JOIN memory_user_stats s ON s.user_id = $3`,
+    [p.config.language, p.query, p.userPk],
+  );
+  const docs = Math.max(Number(stats[0]?.docs ?? 0), 1);
+  const avgdl = Math.max(Number(stats[0]?.total_len ?? 0) / docs, 1);
+  // Terms no memory of the user holds match nothing; the rest, rarest first.
+  const terms: TermStat[] = stats
+    .filter((t) => t.df > 0)
+    .map((t) => ({ term: t.term, df: t.df, idf: Math.log(1 + (docs - t.df + 0.5) / (t.df + 0.5)) }))
+    .sort((a, b) => a.df - b.df || (a.term < b.term ? -1 : 1));
+  if (terms.length === 0 && extraIds.length === 0) return [];
+
+  let chosen = 0;
+  let postings = 0;
+  let budget = p.firstPostings ?? BM25_FIRST_POSTINGS;
+  for (;;) {
+    // At least one more term each round; then as many as fit the budget.
+    while (chosen < terms.length && (postings === 0 || postings + (terms[chosen]?.df ?? 0) <= budget)) {
+      postings += terms[chosen]?.df ?? 0;
+      chosen++;
+    }
+    const rows = await bm25Candidates(tx, p, n, extraIds, terms, chosen, avgdl);
+    const rest = terms.slice(chosen).reduce((s, t) => s + t.idf, 0) * (K1 + 1);
+    const scored = rows.filter((r) => Number(r.bm25) > 0);
+    const nth = scored.length >= n ? Number(scored[n - 1]?.bm25 ?? 0) : 0;
+    if (chosen >= terms.length || rest <= nth || postings >= BM25_MAX_POSTINGS) return rows;
+    budget = Math.min(Math.max(budget * 4, postings * 2), BM25_MAX_POSTINGS);
   }
+}
+
+/** The memories holding one of the first `chosen` terms, plus `extraIds`, scored on all `terms`; best first. */
+async function bm25Candidates(
+  tx: Queryable,
+  p: SearchPlan,
+  n: number,
+  extraIds: string[],
+  terms: TermStat[],
+  chosen: number,
+  avgdl: number,
+): Promise<KeywordRow[]> {
+  const params: unknown[] = [terms.map((t) => t.term), terms.map((t) => t.idf), chosen, avgdl, extraIds];
+  const where = `${filterClause(p.userPk, p.filters, params)} AND ${NOT_IN_PAUSED_APP}`;
+  const distance = distanceOf(p, params);
   params.push(n);
-  const order = p.config.keywordRanker === "bm25" ? "bm25" : "rank_cd";
+  // Candidates first, narrow: ids from the per-user term index (engram_keyword_matches, migrations/010) and the
+  // vector side's, then their tsv under the user's filters; BM25 over their matching lexemes only; then the
+  // columns of the best n: the wide rows are read n times, not once per match.
   return tx.query(
-    `WITH q AS (
-       SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector($1::regconfig, engram_search_text($2)))
+    `WITH ids AS (
+       SELECT engram_keyword_matches(($1::text[])[1:$3::int]) AS id
+       UNION
+       SELECT unnest($5::text[])
      ),
-     tq AS MATERIALIZED (
-       SELECT to_tsquery('simple', string_agg(quote_literal(term), ' | ')) AS query FROM q
+     c AS MATERIALIZED (
+       SELECT memories.id, memories.tsv FROM ids JOIN memories ON memories.id = ids.id
+       WHERE ${where}
      ),
-     stats AS MATERIALIZED (
-       SELECT count(*)::float8 AS n, greatest(coalesce(avg(length(tsv)), 1), 1)::float8 AS avgdl
-       FROM memories WHERE ${where}
+     s AS (
+       SELECT c.id, sum(($2::float8[])[array_position($1::text[], u.lexeme)] * cardinality(u.positions) * ${K1 + 1}
+                        / (cardinality(u.positions) + ${K1} * (1 - ${B} + ${B} * length(c.tsv) / $4::float8)))::float8 AS bm25
+       FROM c, unnest(c.tsv) AS u
+       WHERE u.lexeme = ANY($1::text[])
+       GROUP BY c.id
      ),
-     df AS MATERIALIZED (
-       SELECT q.term,
-         (SELECT count(*) FROM memories WHERE ${where} AND tsv @@ to_tsquery('simple', quote_literal(q.term)))::float8 AS df
-       FROM q
-     ),
-     cand AS (
-       SELECT ${MEMORY_COLUMNS}, tsv, ${distanceExpr} AS distance
-       FROM memories, tq
-       WHERE ${where} AND (tsv @@ tq.query OR id = ANY(${idsParam}::text[]))
+     best AS (
+       SELECT c.id, coalesce(s.bm25, 0)::float8 AS bm25 FROM c LEFT JOIN s ON s.id = c.id
+       ORDER BY 2 DESC, 1 DESC
+       LIMIT $${params.length}
      )
-     SELECT c.id, c.text, c.metadata, c.app, c.session_id, c.state, c.created_at, c.updated_at, c.distance,
-       coalesce((
-         SELECT sum(
-           ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5))
-           * (cardinality(u.positions) * ${K1 + 1})
-           / (cardinality(u.positions) + ${K1} * (1 - ${B} + ${B} * length(c.tsv) / s.avgdl)))
-         FROM unnest(c.tsv) u JOIN df ON df.term = u.lexeme
-       ), 0)::float8 AS bm25,
-       coalesce(ts_rank_cd(c.tsv, tq.query), 0)::float8 AS rank_cd
-     FROM cand c, stats s, tq
-     ORDER BY ${order} DESC, c.id DESC
+     SELECT ${MEMORY_COLUMNS.split(", ")
+       .map((col) => `memories.${col}`)
+       .join(", ")}, ${distance} AS distance, 0::float8 AS rank_cd, best.bm25
+     FROM best JOIN memories ON memories.id = best.id
+     ORDER BY best.bm25 DESC, best.id DESC`,
+    params,
+  );
+}
+
+/** ts_rank_cd over every memory matching a query term (no statistics: the ranker is a per-document measure). */
+async function rankCdSide(
+  tx: Queryable,
+  p: SearchPlan,
+  n: number,
+  extraIds: string[],
+): Promise<KeywordRow[]> {
+  const params: unknown[] = [p.config.language, p.query, extraIds];
+  const where = `${filterClause(p.userPk, p.filters, params)} AND ${NOT_IN_PAUSED_APP}`;
+  const distance = distanceOf(p, params);
+  params.push(n);
+  return tx.query(
+    `WITH tq AS MATERIALIZED (
+       SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query
+       FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector($1::regconfig, engram_search_text($2)))) q
+     )
+     SELECT ${MEMORY_COLUMNS}, ${distance} AS distance, 0::float8 AS bm25,
+       coalesce(ts_rank_cd(tsv, tq.query), 0)::float8 AS rank_cd
+     FROM memories, tq
+     WHERE ${where} AND ((tq.query IS NOT NULL AND tsv @@ tq.query) OR id = ANY($3::text[]))
+     ORDER BY rank_cd DESC, id DESC
      LIMIT $${params.length}`,
     params,
   );
