@@ -318,6 +318,7 @@ describe.each(backends)("keys bound to an app ($name)", (backend) => {
   describe("MCP over HTTP", () => {
     const TOOL_CALLS: Array<[string, Record<string, unknown>]> = [
       ["add_memories", { text: "added over mcp" }],
+      ["add_memories_batch", { texts: ["batched over mcp"] }],
       ["search_memory", { query: "written" }],
       ["list_memories", {}],
       ["update_memory", { memory_id: "MEMORY", text: "changed over mcp" }],

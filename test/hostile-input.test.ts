@@ -380,6 +380,7 @@ describe("MCP tools refuse NUL before the port is called", () => {
     };
     const port: MemoryPort = {
       add: record("add"),
+      addBatch: record("addBatch"),
       search: record("search"),
       list: record("list"),
       update: record("update"),

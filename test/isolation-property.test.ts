@@ -924,6 +924,7 @@ describe.each(backends)("isolation property ($name)", (backend) => {
       a.headers["x-user-id"] = v.ext;
       const tool = pick([
         ["add_memories", { text: `${words(2)} ${marker(v)}` }],
+        ["add_memories_batch", { texts: [`${words(2)} ${marker(v)}`] }],
         ["list_memories", {}],
         ["search_memory", { query: words(2) }],
         ["update_memory", { memory_id: vMem, text: `${words(2)} ${marker(v)}` }],

@@ -16,6 +16,7 @@ import { ADMIN_KEY, uid } from "./helpers/runtime.js";
 
 const TOOLS = [
   "add_memories",
+  "add_memories_batch",
   "delete_all_memories",
   "delete_memories",
   "get_session_history",

@@ -110,6 +110,11 @@ const ROUTES: Record<string, Route> = {
   "POST /v1/memories": { need: ["memories:write"], ok: 201, body: () => ({ text: `new ${uid("m")}` }) },
   "GET /v1/memories": { need: ["memories:read"], ok: 200, query: () => "limit=100" },
   "DELETE /v1/memories": { need: ["memories:write"], ok: 200, query: () => "confirm=true" },
+  "POST /v1/memories/batch": {
+    need: ["memories:write"],
+    ok: 200,
+    body: () => ({ items: [{ text: `batch ${uid("m")}` }, { text: `batch ${uid("m")}` }] }),
+  },
   "POST /v1/memories/search": {
     need: ["memories:read"],
     ok: 200,

@@ -2,7 +2,7 @@
 
 import type { Scope } from "../identity/keys.js";
 import type { Actor } from "../identity/principal.js";
-import type { Memory, SearchResult } from "../memories/schemas.js";
+import type { BatchAddResult, Memory, SearchResult } from "../memories/schemas.js";
 import type { Services } from "../services.js";
 import type { SessionDetail } from "../sessions/schemas.js";
 import type { ExtractionResult, MemoryPage, MemoryPort } from "./tools.js";
@@ -22,6 +22,16 @@ export class LocalMemoryPort implements MemoryPort {
     if (added.infer) return { results: added.results };
     // An identical active memory already existed: nothing was added (mem0's NONE).
     return { results: [{ event: added.created ? "ADD" : "NONE", memory: added.memory }] };
+  }
+
+  async addBatch(texts: string[]): Promise<BatchAddResult> {
+    const actor = await this.actorFor("memories:write");
+    const results = await this.services.memories.addBatch(
+      actor,
+      texts.map((text) => ({ text })),
+    );
+    const count = (s: string) => results.filter((r) => r.status === s).length;
+    return { results, created: count("created"), existing: count("existing"), failed: count("error") };
   }
 
   async search(input: { query: string; limit: number }): Promise<SearchResult[]> {

@@ -2,6 +2,8 @@
 import { z } from "zod";
 import { AppError, ERROR_CODES, type ErrorCode } from "../errors.js";
 import {
+  BatchAddResponse,
+  type BatchAddResult,
   ExtractionResultSchema,
   type Memory,
   MemoryListResponse,
@@ -96,6 +98,12 @@ export class RemoteMemoryPort implements MemoryPort {
       ...(input.infer ? { infer: true } : {}),
     });
     return "results" in out ? out : { results: [{ event: "ADD", memory: out }] };
+  }
+
+  addBatch(texts: string[]): Promise<BatchAddResult> {
+    return this.call(BatchAddResponse, "POST", "/v1/memories/batch", {
+      items: texts.map((text) => ({ text })),
+    });
   }
 
   async search(input: { query: string; limit: number }): Promise<SearchResult[]> {

@@ -76,6 +76,7 @@ function trackCalls(port: MemoryPort): { port: MemoryPort; idle(): Promise<void>
   return {
     port: {
       add: (input) => track(port.add(input)),
+      addBatch: (texts) => track(port.addBatch(texts)),
       search: (input) => track(port.search(input)),
       list: (input) => track(port.list(input)),
       update: (id, text) => track(port.update(id, text)),

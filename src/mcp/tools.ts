@@ -5,6 +5,8 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { AppError, asAppError } from "../errors.js";
 import {
+  type BatchAddResult,
+  BatchItemResultSchema,
   ExtractionResultSchema,
   type Memory,
   MemorySchema,
@@ -27,6 +29,8 @@ export interface MemoryPage {
  */
 export interface MemoryPort {
   add(input: { text: string; infer: boolean }): Promise<{ results: ExtractionResult[] }>;
+  /** Stores several texts verbatim in one go (POST /v1/memories/batch). */
+  addBatch(texts: string[]): Promise<BatchAddResult>;
   search(input: { query: string; limit: number }): Promise<SearchResult[]>;
   list(input: { limit: number; cursor?: string | undefined }): Promise<MemoryPage>;
   update(id: string, text: string): Promise<Memory>;
@@ -110,6 +114,36 @@ export function createMcpServer(port: MemoryPort, opts: McpServerOptions): McpSe
       },
     },
     ({ text, infer }) => run("add_memories", () => port.add({ text, infer: infer ?? false })),
+  );
+
+  server.registerTool(
+    "add_memories_batch",
+    {
+      title: "Add several memories",
+      description:
+        "Store up to 100 separate facts about the user at once, each as given (no extraction): one call instead of " +
+        "many when the user shares a list. Each text is answered on its own: created, existing (already known), or error.",
+      inputSchema: {
+        texts: z
+          .array(noNul(z.string().trim().min(1, "must not be empty")))
+          .min(1)
+          .max(100)
+          .describe("The facts to remember, one per item, in plain language"),
+      },
+      outputSchema: {
+        results: z.array(BatchItemResultSchema),
+        created: z.number().int(),
+        existing: z.number().int(),
+        failed: z.number().int(),
+      },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
+    },
+    ({ texts }) => run("add_memories_batch", () => port.addBatch(texts)),
   );
 
   server.registerTool(

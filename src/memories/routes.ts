@@ -6,6 +6,8 @@ import type { App } from "../http/context.js";
 import { errorResponses, jsonBody, jsonResponse, security } from "../http/openapi.js";
 import {
   AddMemoryBody,
+  BatchAddBody,
+  BatchAddResponse,
   ExtractionResultSchema,
   ListQuery,
   MemoryEventSchema,
@@ -53,6 +55,31 @@ function registerMemoryCollectionRoutes(app: App): void {
       const added = await c.var.services.memories.add(actor, c.req.valid("json"));
       if (added.infer) return c.json({ results: added.results }, 200);
       return c.json(added.memory, added.created ? 201 : 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/memories/batch",
+      tags,
+      security,
+      middleware: [needs("memories:write")],
+      summary: "Add up to 100 memories at once",
+      description:
+        "One embedding call and one transaction for all items; each item is answered on its own (created, existing, " +
+        "or an error such as a paused app or the quota, which leaves the others alone).",
+      request: { body: jsonBody(BatchAddBody) },
+      responses: { 200: jsonResponse(BatchAddResponse, "Each item's outcome, in order"), ...errorResponses },
+    }),
+    async (c) => {
+      const actor = await routeActor(c);
+      const results = await c.var.services.memories.addBatch(actor, c.req.valid("json").items);
+      const count = (s: string) => results.filter((r) => r.status === s).length;
+      return c.json(
+        { results, created: count("created"), existing: count("existing"), failed: count("error") },
+        200,
+      );
     },
   );
 

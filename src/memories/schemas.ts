@@ -1,6 +1,7 @@
 /** Memory shapes: the one definition behind validation, TypeScript types, the OpenAPI document and the SDK. */
 import { z } from "@hono/zod-openapi";
 import { AppNameSchema } from "../apps/schemas.js";
+import { ERROR_CODES } from "../errors.js";
 import { IsoTimestampSchema, MetadataSchema, noNul } from "../validation.js";
 
 export { MetadataSchema };
@@ -62,6 +63,51 @@ export interface AddMemoryInput {
   app?: string | undefined;
   session_id?: string | null | undefined;
 }
+
+export const BatchAddBody = z
+  .object({
+    items: z
+      .array(
+        z
+          .object({
+            text: noNul(z.string().trim().min(1, "must not be empty")),
+            metadata: MetadataSchema.optional(),
+            app: AppNameSchema.optional(),
+            session_id: noNul(z.string().min(1).max(64)).nullable().optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(100)
+      .openapi({ description: "Up to 100 memories, stored verbatim (no infer)" }),
+  })
+  .strict()
+  .openapi("BatchAddMemories");
+
+export const BatchItemResultSchema = z
+  .object({
+    index: z.number().int().openapi({ description: "The item's position in the request" }),
+    status: z.enum(["created", "existing", "error"]).openapi({
+      description:
+        "created; existing (an identical active memory, or an identical item earlier in the batch); error",
+    }),
+    memory: MemorySchema.optional(),
+    error: z
+      .object({ code: z.enum(ERROR_CODES), message: z.string(), field: z.string().optional() })
+      .optional()
+      .openapi({ description: "Why this item was not stored; the other items are unaffected" }),
+  })
+  .openapi("BatchItemResult");
+
+export const BatchAddResponse = z
+  .object({
+    results: z.array(BatchItemResultSchema),
+    created: z.number().int(),
+    existing: z.number().int(),
+    failed: z.number().int(),
+  })
+  .openapi("BatchAddResult");
+export type BatchAddResult = z.infer<typeof BatchAddResponse>;
 
 export const UpdateMemoryBody = z
   .object({

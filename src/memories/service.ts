@@ -11,7 +11,7 @@ import { auditActor, auditAdminRead } from "../audit/store.js";
 import type { SearchConfig } from "../config/config.js";
 import type { Db, Queryable } from "../db/db.js";
 import type { Embedder } from "../embeddings/embedder.js";
-import { AppError } from "../errors.js";
+import { AppError, type ErrorCode } from "../errors.js";
 import type { Actor } from "../identity/principal.js";
 import { newId } from "../ids.js";
 import type { LlmClient } from "../llm/client.js";
@@ -82,6 +82,14 @@ export interface AddOptions {
   /** Return an identical active memory instead of adding a duplicate (default true). */
   dedupe?: boolean;
 }
+
+/** One item's outcome in a batch add, in the order sent. */
+export type BatchItemOutcome =
+  | { index: number; status: "created" | "existing"; memory: Memory }
+  | { index: number; status: "error"; error: { code: ErrorCode; message: string; field?: string } };
+
+/** Most items in one batch add: one embedding call and one transaction stay short. */
+export const MAX_BATCH_ITEMS = 100;
 
 export class MemoryService {
   constructor(
@@ -210,6 +218,156 @@ export class MemoryService {
       });
       await auditActor(tx, actor, "memory.add", row.id);
       return { memory: toMemory(row), created: true };
+    });
+  }
+
+  /**
+   * Adds up to MAX_BATCH_ITEMS memories verbatim with one embedding call and one transaction, each item answered on
+   * its own: created, existing (an identical active memory, or an identical item earlier in the batch), or an error
+   * (too long, a paused app, over the quota) that leaves the other items alone.
+   */
+  async addBatch(actor: Actor, items: AddMemoryInput[]): Promise<BatchItemOutcome[]> {
+    const out: Array<BatchItemOutcome | undefined> = new Array(items.length);
+    const fail = (index: number, err: unknown) => {
+      if (!(err instanceof AppError)) throw err;
+      const field = err.field === undefined ? undefined : `items.${index}.${err.field}`;
+      out[index] = {
+        index,
+        status: "error",
+        error: { code: err.code, message: `items[${index}]: ${err.message}`, ...(field ? { field } : {}) },
+      };
+    };
+    const pending = items.flatMap((item, index) => {
+      const text = item.text.trim();
+      try {
+        this.checkText(text);
+      } catch (err) {
+        fail(index, err);
+        return [];
+      }
+      return [{ index, item, text, app: appFor(actor, item.app), norm: normaliseText(text) }];
+    });
+    // Apps and identical memories, before any model time is spent.
+    const checkApps = async (tx: Queryable) => {
+      for (const app of new Set(pending.map((p) => p.app))) {
+        try {
+          await ensureActiveApp(tx, actor, app);
+        } catch (err) {
+          for (const p of pending) if (p.app === app && !out[p.index]) fail(p.index, err);
+        }
+      }
+    };
+    const findExisting = async (tx: Queryable) => {
+      const rows = await tx.query<MemoryRow & { norm: string }>(
+        `SELECT ${MEMORY_COLUMNS}, lower(regexp_replace(btrim(text), '\\s+', ' ', 'g')) AS norm FROM memories
+         WHERE user_id = $1 AND state = 'active' AND lower(regexp_replace(btrim(text), '\\s+', ' ', 'g')) = ANY($2::text[])
+         ORDER BY id`,
+        [actor.userPk, pending.map((p) => p.norm)],
+      );
+      const byNorm = new Map<string, MemoryRow>();
+      for (const { norm, ...row } of rows) if (!byNorm.has(norm)) byNorm.set(norm, row);
+      for (const p of pending) {
+        const row = byNorm.get(p.norm);
+        if (row && !out[p.index])
+          out[p.index] = { index: p.index, status: "existing", memory: toMemory(row) };
+      }
+    };
+    await this.db.withUser(actor.userPk, async (tx) => {
+      await checkApps(tx);
+      await findExisting(tx);
+    });
+    // The first of several identical items is stored; the others answer with it.
+    const firstOf = new Map<string, number>();
+    const toStore = pending.filter((p) => {
+      if (out[p.index]) return false;
+      if (firstOf.has(p.norm)) return false;
+      firstOf.set(p.norm, p.index);
+      return true;
+    });
+    // Embed outside the transaction: PGlite holds its only session for a transaction's whole length.
+    const vectors =
+      toStore.length === 0
+        ? []
+        : await this.embedder.embed(
+            toStore.map((p) => p.text),
+            { scope: actor.userPk },
+          );
+    await this.db.withUser(actor.userPk, async (tx) => {
+      if (toStore.length === 0) return;
+      if (this.quota > 0) {
+        await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [QUOTA_LOCK, actor.userPk]);
+      }
+      // Again inside the transaction that writes: another add may have raced this one.
+      await checkApps(tx);
+      await findExisting(tx);
+      let room = Number.POSITIVE_INFINITY;
+      if (this.quota > 0) {
+        const [row] = await tx.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM memories WHERE user_id = $1 AND state <> 'deleted'",
+          [actor.userPk],
+        );
+        room = Math.max(this.quota - (row?.n ?? 0), 0);
+      }
+      const rows: Array<{ p: (typeof toStore)[number]; vector: number[] }> = [];
+      toStore.forEach((p, i) => {
+        if (out[p.index]) return;
+        if (rows.length >= room) {
+          fail(
+            p.index,
+            new AppError(
+              "quota_exceeded",
+              `memory quota reached: this user may store at most ${this.quota} memories`,
+            ),
+          );
+          return;
+        }
+        rows.push({ p, vector: vectors[i] as number[] });
+      });
+      if (rows.length === 0) return;
+      const inserted = await tx.query<MemoryRow>(
+        `INSERT INTO memories (id, tenant_id, user_id, app, session_id, text, metadata, embedding, embedding_model, search_config)
+         SELECT r.id, $1, $2, r.app, r.session_id, r.text, r.metadata::jsonb, r.embedding::vector, $3, $4::regconfig
+         FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+           AS r(id, app, session_id, text, metadata, embedding)
+         RETURNING ${MEMORY_COLUMNS}`,
+        [
+          actor.tenantId,
+          actor.userPk,
+          this.embedder.model,
+          this.opts.search.language,
+          rows.map(() => newId("mem")),
+          rows.map((r) => r.p.app),
+          rows.map((r) => r.p.item.session_id ?? null),
+          rows.map((r) => r.p.text),
+          rows.map((r) => JSON.stringify(r.p.item.metadata ?? {})),
+          rows.map((r) => vectorLiteral(r.vector)),
+        ],
+      );
+      this.db.noteWrites?.(inserted.length);
+      const byText = new Map(inserted.map((row) => [row.text, row]));
+      for (const { p } of rows) {
+        const row = byText.get(p.text);
+        if (!row) throw new Error(`batch add: no row returned for item ${p.index}`);
+        out[p.index] = { index: p.index, status: "created", memory: toMemory(row) };
+        await recordEvent(tx, actor, {
+          memoryId: row.id,
+          event: "add",
+          newText: row.text,
+          newState: row.state,
+        });
+        await auditActor(tx, actor, "memory.add", row.id);
+      }
+    });
+    // Later identical items answer with what the first became.
+    for (const p of pending) {
+      if (out[p.index]) continue;
+      const first = out[firstOf.get(p.norm) ?? -1];
+      if (first?.status === "error") out[p.index] = { ...first, index: p.index };
+      else if (first) out[p.index] = { index: p.index, status: "existing", memory: first.memory };
+    }
+    return out.map((o, index) => {
+      if (!o) throw new Error(`batch add: item ${index} has no outcome`);
+      return o;
     });
   }
 
