@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/config.js";
 import type { Embedder } from "../src/embeddings/embedder.js";
 import { type ReindexProgress, reindex } from "../src/memories/reindex.js";
-import { ModelMismatchError } from "../src/memories/vector-index.js";
+import { ModelMismatchError, vectorIndexName } from "../src/memories/vector-index.js";
 import { createRuntime, type Runtime } from "../src/server.js";
 import { bootstrapAdmin } from "../src/services.js";
 import { type Backend, backends } from "./helpers/backends.js";
@@ -205,6 +205,36 @@ describe.each(backends)("reindex in process ($name)", (backend) => {
     // A second run has nothing to do.
     const again = await reindex(runtime.services.db, newModel);
     expect(again).toMatchObject({ users: 0, switched: 0, embedded: 0, remaining: 0 });
+  }, 120_000);
+});
+
+describe.each(backends)("a store from before per-model indexes ($name)", (backend) => {
+  it("keeps its index over every row while it holds one model; reindex replaces it", async () => {
+    const store = await backend.create();
+    const oldModel = wordsEmbedder("test-words-a", 512);
+    const indexes = async (r: Runtime) =>
+      (
+        await r.services.db.query<{ indexname: string }>(
+          "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'memories_embedding_hnsw%' ORDER BY 1",
+        )
+      ).map((i) => i.indexname);
+    let runtime = await open(store.env, oldModel);
+    try {
+      const [partial] = await indexes(runtime);
+      // As such a store was left: one expression index over every row, named by dimension only.
+      await runtime.services.db.exec(
+        `DROP INDEX ${partial}; CREATE INDEX memories_embedding_hnsw_512 ON memories
+         USING hnsw ((embedding::vector(512)) vector_cosine_ops)`,
+      );
+      await runtime.close();
+      runtime = await open(store.env, oldModel);
+      expect(await indexes(runtime)).toEqual(["memories_embedding_hnsw_512"]);
+      await reindex(runtime.services.db, wordsEmbedder("test-words-b", 48));
+      expect(await indexes(runtime)).toEqual([vectorIndexName("test-words-b", 48)]);
+    } finally {
+      await runtime.close();
+      await store.drop();
+    }
   }, 120_000);
 });
 

@@ -70,16 +70,24 @@ export async function ensureVectorIndex(db: Db, embedder: Embedder): Promise<Vec
       [embedder.model],
     );
   }
-  await ensureModelIndex(db, embedder.model, embedder.dimensions);
+  // A store from before per-model indexes keeps its index over every row while it holds one model: as good
+  // then, and rebuilding it could hold a large store's first start for an hour. `engram reindex` replaces it.
+  await ensureModelIndex(db, embedder.model, embedder.dimensions, { keepLegacy: other.length === 0 });
   return { otherModels: tolerated ? other : [], reindexTarget: target };
 }
 
 /**
- * Creates the model's partial HNSW index if missing, and drops the index over every row that servers before
- * per-model indexes built (`memories_embedding_hnsw_<dims>`): it would refuse vectors of another dimension.
+ * Creates the model's partial HNSW index if missing. The index over every row that servers before per-model
+ * indexes built (`memories_embedding_hnsw_<dims>`) is dropped, since it would refuse vectors of another
+ * dimension, unless `keepLegacy` and it is this dimension's: then it serves instead and nothing is built.
  * Under the migrations' lock: IF NOT EXISTS does not guard two servers starting together on a fresh database.
  */
-export async function ensureModelIndex(db: Db, model: string, dimensions: number): Promise<void> {
+export async function ensureModelIndex(
+  db: Db,
+  model: string,
+  dimensions: number,
+  opts: { keepLegacy?: boolean } = {},
+): Promise<void> {
   const dims = Math.trunc(dimensions);
   await db.transaction(async (tx) => {
     // An index build on a large store may take minutes; the request timeout is not for it.
@@ -89,6 +97,7 @@ export async function ensureModelIndex(db: Db, model: string, dimensions: number
       `SELECT indexname FROM pg_indexes
        WHERE schemaname = current_schema() AND tablename = 'memories' AND indexname ~ '^memories_embedding_hnsw_[0-9]+$'`,
     );
+    if (opts.keepLegacy && legacy.some((l) => l.indexname === `memories_embedding_hnsw_${dims}`)) return;
     for (const { indexname } of legacy) await tx.exec(`DROP INDEX IF EXISTS ${indexname}`);
     await tx.exec(
       `CREATE INDEX IF NOT EXISTS ${vectorIndexName(model, dims)} ON memories
