@@ -15,7 +15,7 @@ export interface MemoryRow {
 }
 
 /** Vectors travel as pgvector's text form; both drivers accept it with a ::vector cast. */
-export function vectorLiteral(v: readonly number[]): string {
+export function vectorLiteral(v: readonly number[] | Float32Array): string {
   return `[${v.join(",")}]`;
 }
 

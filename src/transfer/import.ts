@@ -83,6 +83,11 @@ interface Block {
   line: number;
   user: UserRecord;
   records: Array<{ line: number; rec: UserOwnedRecord }>;
+  /**
+   * The memories' vectors from the file, as 32-bit floats (what pgvector stores): a JSON array of numbers kept
+   * about 4.6 KB alive per memory, and a user's block is held whole (measured: 1.3 GB for 50,000 memories).
+   */
+  vectors: Map<string, Float32Array>;
   bad: boolean;
 }
 
@@ -193,7 +198,7 @@ export async function importRecords(
       case "user":
         await flush();
         seen.user++;
-        block = { line, user: rec, records: [], bad: false };
+        block = { line, user: rec, records: [], bad: false, vectors: new Map() };
         break;
       default: {
         seen[rec.type]++;
@@ -213,6 +218,9 @@ export async function importRecords(
             `embedding: ${rec.embedding.length} numbers, the header says ${s.header.dimensions}`,
             who(rec),
           );
+        } else if (rec.type === "memory" && rec.embedding) {
+          block.vectors.set(rec.id, Float32Array.from(rec.embedding));
+          block.records.push({ line, rec: { ...rec, embedding: null } });
         } else {
           block.records.push({ line, rec });
         }
@@ -305,7 +313,7 @@ async function writeBlock(
   const { userPk, created } = await ensureUser(db, u, opts.by ?? SYSTEM_BY);
   try {
     // A memory already here keeps its row (ON CONFLICT DO NOTHING): embedding its text again would be wasted.
-    const needing = memories.filter((m) => !sameModel || m.embedding === null);
+    const needing = memories.filter((m) => !sameModel || !b.vectors.has(m.id));
     const present = new Set<string>();
     if (!created && needing.length > 0) {
       const rows = await db.withUser(userPk, (tx) =>
@@ -373,7 +381,7 @@ async function writeBlock(
           m.text,
           JSON.stringify(m.metadata),
           m.state,
-          vectorLiteral(vectors.get(m.id) ?? (m.embedding as number[])),
+          vectorLiteral(vectors.get(m.id) ?? (b.vectors.get(m.id) as Float32Array)),
           embedder.model,
           services.config.search.language,
           m.created_at,
