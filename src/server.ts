@@ -8,6 +8,7 @@ import type { PgliteDb } from "./db/pglite.js";
 import type { Embedder } from "./embeddings/embedder.js";
 import { createApp } from "./http/app.js";
 import type { App } from "./http/context.js";
+import { applyRequestTimeout } from "./http/request-timeout.js";
 import { bootstrapAdmin, createServices, type Services } from "./services.js";
 
 export interface Runtime {
@@ -39,11 +40,12 @@ export interface RunningServer {
 
 /**
  * Node's limits against slow clients: all of the headers within `headersMs`, the whole request within `requestMs`
- * (Node answers 408 and closes), an idle keep-alive socket closed after `keepAliveMs`. 0 turns one off.
+ * (Node answers 408 and closes; a streamed import instead within `requestMs` of progress: src/http/request-timeout.ts),
+ * an idle keep-alive socket closed after `keepAliveMs`. 0 turns one off.
  */
 export function applyServerTimeouts(server: Server, t: Config["serverTimeouts"]): void {
   server.headersTimeout = t.headersMs;
-  server.requestTimeout = t.requestMs;
+  applyRequestTimeout(server, t.requestMs);
   server.keepAliveTimeout = t.keepAliveMs;
 }
 

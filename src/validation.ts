@@ -37,27 +37,39 @@ export function findJsonProblem(
   value: unknown,
   maxDepth = Number.POSITIVE_INFINITY,
 ): JsonProblem | undefined {
-  const stack: Array<{ value: unknown; path: Array<string | number>; depth: number }> = [
-    { value, path: [], depth: 1 },
-  ];
+  // Each node links to its parent; a path is built only for the node at fault. Copying the path at every node
+  // was quadratic in depth: a body nested 100,000 levels held the event loop for minutes.
+  interface Node {
+    value: unknown;
+    key: string | number | undefined;
+    parent: Node | undefined;
+    depth: number;
+  }
+  const pathOf = (n: Node): Array<string | number> => {
+    const path: Array<string | number> = [];
+    for (let at: Node | undefined = n; at?.parent; at = at.parent) path.push(at.key as string | number);
+    return path.reverse();
+  };
+  const stack: Node[] = [{ value, key: undefined, parent: undefined, depth: 1 }];
   while (stack.length > 0) {
-    const { value: v, path, depth } = stack.pop() as (typeof stack)[number];
+    const node = stack.pop() as Node;
+    const v = node.value;
     if (typeof v === "string") {
-      if (hasNul(v)) return { path, message: NUL_MESSAGE };
+      if (hasNul(v)) return { path: pathOf(node), message: NUL_MESSAGE };
       continue;
     }
     if (v === null || typeof v !== "object") continue;
-    if (depth > maxDepth) return { path: [], message: `must nest at most ${maxDepth} levels deep` };
+    if (node.depth > maxDepth) return { path: [], message: `must nest at most ${maxDepth} levels deep` };
     const entries: Array<[string | number, unknown]> = Array.isArray(v)
       ? v.map((item, i) => [i, item])
       : Object.entries(v);
     if (entries.some(([key]) => typeof key === "string" && hasNul(key))) {
-      return { path, message: `keys ${NUL_MESSAGE}` };
+      return { path: pathOf(node), message: `keys ${NUL_MESSAGE}` };
     }
     // Pushed in reverse, so that fields are visited in document order.
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, item] = entries[i] as [string | number, unknown];
-      stack.push({ value: item, path: [...path, key], depth: depth + 1 });
+      stack.push({ value: item, key, parent: node, depth: node.depth + 1 });
     }
   }
   return undefined;

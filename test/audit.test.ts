@@ -415,6 +415,127 @@ describe.each(backends)("audit log ($name)", (backend) => {
     expect(denied.body.error.code).toBe("forbidden");
   });
 
+  it("records every export and import: who, the scope and the counts (data.export, data.import)", async () => {
+    const tenant = uid("t")
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, "");
+    await e.call("POST", "/v1/tenants", { key: ADMIN_KEY, body: { id: tenant } });
+    const user = uid("erin");
+    const key = await makeUser(e, user, tenant);
+    const userKeyId = (await e.runtime.services.identity.authenticate(key)).keyId;
+    for (const text of ["erin likes tea", "erin plays chess"]) {
+      await e.call("POST", "/v1/memories", { key, body: { text } });
+    }
+    const details = (row: Row | undefined) =>
+      Object.fromEntries((row?.resource_id ?? "").split(" ").map((kv) => kv.split("=")));
+    const exported = async (query: string, k: string) => {
+      const requestId = rid();
+      const res = await e.runtime.app.request(`/v1/export${query}`, {
+        headers: { authorization: `Bearer ${k}`, "x-request-id": requestId },
+      });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      return { text, rows: await rowsOf(requestId) };
+    };
+
+    // A user key's export of its own data is recorded too.
+    const own = await exported("", key);
+    expect(own.rows.map((r) => [r.action, r.outcome])).toEqual([["data.export", "ok"]]);
+    expect(own.rows[0]).toMatchObject({
+      key_id: userKeyId,
+      key_kind: "user",
+      tenant_id: tenant,
+      external_user_id: user,
+    });
+    expect(details(own.rows[0])).toEqual({
+      scope: "user",
+      tenant: "1",
+      user: "1",
+      app: "1",
+      memory: "2",
+      memory_event: "2",
+      session: "0",
+      message: "0",
+    });
+    // The counts are the file's: its end record says the same.
+    const end = JSON.parse(own.text.trim().split("\n").at(-1) as string);
+    expect(Object.fromEntries(Object.entries(end.counts).map(([k, v]) => [k, String(v)]))).toEqual({
+      ...details(own.rows[0]),
+      scope: undefined,
+    });
+
+    const byTenant = await exported(`?tenant=${tenant}`, ADMIN_KEY);
+    expect(byTenant.rows[0]).toMatchObject({
+      action: "data.export",
+      key_id: adminKeyId,
+      key_kind: "admin",
+      tenant_id: tenant,
+      external_user_id: null,
+      outcome: "ok",
+    });
+    expect(details(byTenant.rows[0])).toMatchObject({ scope: "tenant", user: "1", memory: "2" });
+    const all = await exported("?all=true", ADMIN_KEY);
+    expect(all.rows[0]).toMatchObject({ action: "data.export", key_kind: "admin", tenant_id: null });
+    expect(details(all.rows[0]).scope).toBe("all");
+
+    // A client that stops reading early leaves an `aborted` row with what was sent so far.
+    const requestId = rid();
+    const partial = await e.runtime.app.request(`/v1/export?tenant=${tenant}`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "x-request-id": requestId },
+    });
+    const reader = (partial.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await reader.cancel();
+    let aborted: Row[] = [];
+    for (let i = 0; i < 50 && aborted.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      aborted = await rowsOf(requestId);
+    }
+    expect(aborted.map((r) => [r.action, r.outcome])).toEqual([["data.export", "aborted"]]);
+    expect(Number(details(aborted[0]).memory)).toBeLessThan(2);
+
+    // Import: the user deleted, then brought back from the tenant's file by the admin key.
+    await e.call("DELETE", `/v1/users/${user}?tenant=${tenant}`, { key: ADMIN_KEY });
+    const imp = await audited("POST", "/v1/import", {
+      key: ADMIN_KEY,
+      raw: byTenant.text,
+      headers: { "content-type": "application/x-ndjson" },
+    });
+    expect(imp.res.status).toBe(200);
+    expect(imp.rows.map((r) => r.action).sort()).toEqual(["data.import", "user.create"]);
+    const row = imp.rows.find((r) => r.action === "data.import");
+    expect(row).toMatchObject({ key_id: adminKeyId, key_kind: "admin", outcome: "ok", tenant_id: null });
+    expect(details(row)).toEqual({
+      complete: "true",
+      users_imported: "1",
+      users_failed: "0",
+      errors: "0",
+      tenant: "0",
+      user: "1",
+      app: "1",
+      memory: "2",
+      memory_event: "2",
+      session: "0",
+      message: "0",
+      skipped: "1",
+      reembedded: "0",
+    });
+    // Never a text in the trail.
+    expect(JSON.stringify(imp.rows)).not.toMatch(/tea|chess/);
+
+    // Nothing is written for a body that is not an export file, so nothing is recorded.
+    const refused = await audited("POST", "/v1/import", {
+      key: ADMIN_KEY,
+      raw: '{"hello":1}\n',
+      headers: { "content-type": "application/x-ndjson" },
+    });
+    expect([refused.res.status, refused.rows]).toEqual([400, []]);
+    const listed = await e.call("GET", "/v1/audit?action=data.*&limit=500", { key: ADMIN_KEY });
+    expect(listed.body.events.map((x: { action: string }) => x.action)).toEqual(
+      expect.arrayContaining(["data.export", "data.import"]),
+    );
+  });
+
   it("is in the OpenAPI document", async () => {
     const doc = (await e.call("GET", "/openapi.json")).body;
     expect(doc.paths["/v1/audit"].get.parameters.map((p: { name: string }) => p.name)).toEqual(

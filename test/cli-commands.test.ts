@@ -1,9 +1,7 @@
 /** `engram memories|sessions|users|doctor` as users run them (the built CLI): on the local store, through a server, and on PostgreSQL. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postgresBackend } from "./helpers/backends.js";
+import { pgliteBackend, postgresBackend } from "./helpers/backends.js";
 import { ADMIN_KEY, buildCli, CWD, engram, json, type Server, SLOW, startServer } from "./helpers/cli-run.js";
 
 /** A stack trace line, which an expected error must never print. */
@@ -56,10 +54,36 @@ async function memoryLifecycle(env: Record<string, string>, as: string[]): Promi
   expect(gone.stderr).not.toMatch(STACK);
 }
 
+/**
+ * A PGlite data dir for one describe block, made before its tests and removed after them: a copy of the run's
+ * migrated template (test/global-setup.ts). A first open of an empty dir is initdb and every migration in
+ * WebAssembly, seconds of CPU, and nothing here depends on it (test/cli.test.ts and test/cli-docs.test.ts start
+ * from an empty dir). `env` is filled in when the copy is made.
+ */
+function pgliteStore(): { env: Record<string, string>; dataDir(): string } {
+  const env: Record<string, string> = {};
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const store = await pgliteBackend.create();
+    drop = store.drop;
+    Object.assign(env, store.env);
+  });
+  afterAll(async () => {
+    await drop?.();
+  });
+  return {
+    env,
+    dataDir() {
+      const dir = env.ENGRAM_DATA_DIR;
+      if (!dir) throw new Error("no store yet");
+      return dir;
+    },
+  };
+}
+
 describe("on the embedded store, directly", () => {
-  const dataDir = mkdtempSync(join(tmpdir(), "engram-cli-cmds-"));
-  const env = { ENGRAM_DATA_DIR: dataDir };
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const store = pgliteStore();
+  const env = store.env;
 
   it(
     "memories add/search/list/get/update/delete as --user, saying so on stderr",
@@ -67,7 +91,7 @@ describe("on the embedded store, directly", () => {
       const r = await engram(["memories", "add", "Alice has a cat", "--user", "alice"], env);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(
-        `engram: using embedded PGlite at ${dataDir} directly, as user alice of tenant default`,
+        `engram: using embedded PGlite at ${store.dataDir()} directly, as user alice of tenant default`,
       );
       expect(r.stdout).toMatch(/^Added memory mem_\w+\.$/m);
       const again = json(
@@ -160,8 +184,8 @@ describe("on the embedded store, directly", () => {
 });
 
 describe("through a server", () => {
-  const dataDir = mkdtempSync(join(tmpdir(), "engram-cli-cmds-srv-"));
-  const env = { ENGRAM_DATA_DIR: dataDir };
+  // Registered before the server's hooks: the copy exists before the server starts, and is removed after it stops.
+  const env = pgliteStore().env;
   let server: Server | undefined;
   let userKey = "";
 
@@ -173,7 +197,6 @@ describe("through a server", () => {
   }, SLOW);
   afterAll(async () => {
     await server?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it(

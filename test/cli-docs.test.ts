@@ -10,7 +10,8 @@ import { registerDoctorCommand } from "../src/cli/doctor-command.js";
 import { registerExportCommand } from "../src/cli/export-command.js";
 import { registerImportCommand } from "../src/cli/import-command.js";
 import { registerMemoryCommands } from "../src/cli/memory-commands.js";
-import { baseEnv, buildCli, CLI, CWD, ROOT, SLOW } from "./helpers/cli-run.js";
+import { registerReindexCommand } from "../src/cli/reindex-command.js";
+import { baseEnv, buildCli, CLI, CWD, NODE_FLAGS, ROOT, SLOW } from "./helpers/cli-run.js";
 
 const DOC = readFileSync(join(ROOT, "docs", "cli.md"), "utf8");
 /** The ```sh blocks: the ones to run (```text blocks are for reading only). */
@@ -34,8 +35,10 @@ describe("docs/cli.md", () => {
     "every sh block runs and exits 0, in order, on one fresh embedded store",
     () => {
       for (const block of blocks) {
-        // `engram` is a shell function standing for the built binary, so pipes and $(…) work as written.
-        const script = `set -euo pipefail\nengram() { "${process.execPath}" "${CLI}" "$@"; }\n${block}`;
+        // `engram` is a shell function standing for the built binary, so pipes and $(…) work as written; with
+        // the V8 flags every spawned command gets (helpers/cli-run.ts, NODE_FLAGS: the same behaviour, less CPU).
+        const node = [process.execPath, ...NODE_FLAGS, CLI].map((a) => `"${a}"`).join(" ");
+        const script = `set -euo pipefail\nengram() { ${node} "$@"; }\n${block}`;
         const r = spawnSync("bash", ["-c", script], {
           cwd: CWD,
           env: { ...baseEnv(), ENGRAM_DATA_DIR: dataDir },
@@ -55,6 +58,7 @@ describe("docs/cli.md", () => {
     registerDoctorCommand(program);
     registerExportCommand(program);
     registerImportCommand(program);
+    registerReindexCommand(program);
     const leaves: string[] = ["engram serve", "engram migrate", "engram mcp"];
     const walk = (c: Command, path: string) => {
       if (c.commands.length === 0) leaves.push(path);

@@ -1,167 +1,35 @@
 /** The admin CLI as users run it (the built dist/cli/main.js): direct on the store, through a running server, key lifecycle, PostgreSQL. */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerAdminCommands } from "../src/cli/admin-commands.js";
 import { postgresBackend } from "./helpers/backends.js";
+import {
+  ADMIN_KEY,
+  buildCli,
+  CWD,
+  engram,
+  engramInTty,
+  hasScript,
+  json,
+  READY_TIMEOUT_MS,
+  type Result,
+  type Server,
+  SLOW,
+  startServer,
+} from "./helpers/cli-run.js";
 
-const ROOT = join(import.meta.dirname, "..");
-const CLI = join(ROOT, "dist", "cli", "main.js");
-const ADMIN_KEY = "ek_admin_clitestclitestclitestclitestcli";
-// Two cores shared with other suites: a first start of a PGlite dir plus the model can take a while.
-const READY_TIMEOUT_MS = 90_000;
-const SLOW = 180_000;
 /** A stack trace line, which an expected error must never print. */
 const STACK = /\n\s+at /;
 const KEY_LINE = /^(ek_(?:user|client|admin)_[0-9A-Za-z]{32})$/m;
-
-/** The environment without any ENGRAM_* of the developer's shell, so only what a test sets counts. */
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith("ENGRAM_")) env[k] = v;
-  return { ...env, ENGRAM_LOG_LEVEL: "silent" };
-}
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const children = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-});
-
-// A cwd with no engram.yaml in it: configuration comes from the env each test gives.
-const CWD = mkdtempSync(join(tmpdir(), "engram-cli-cwd-"));
-
-function engram(args: string[], env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: CWD,
-      env: { ...baseEnv(), ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    children.add(child);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once("error", reject);
-    child.once("close", (code) => {
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** util-linux `script` gives the CLI a terminal, for the confirmation prompt. */
-const hasScript = existsSync("/usr/bin/script");
-
-/** Runs the CLI on a pseudo-terminal (stdin is a TTY), typing `input`; stdout and stderr arrive merged. */
-function engramInTty(args: string[], env: Record<string, string>, input: string): Promise<Result> {
-  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-  const command = [process.execPath, CLI, ...args].map(quote).join(" ");
-  return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/script", ["-qec", command, "/dev/null"], {
-      cwd: CWD,
-      env: { ...baseEnv(), ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    children.add(child);
-    let stdout = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.once("error", reject);
-    child.once("close", (code) => {
-      children.delete(child);
-      resolve({ code, stdout, stderr: "" });
-    });
-    child.stdin.end(input);
-  });
-}
 
 /** The key printed on its own line. */
 function keyOf(r: Result): string {
   const m = KEY_LINE.exec(r.stdout);
   if (!m?.[1]) throw new Error(`no key line in: ${r.stdout}\n${r.stderr}`);
   return m[1];
-}
-
-function json(r: Result): any {
-  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Server {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-async function startServer(env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, "serve"], {
-    cwd: CWD,
-    env: {
-      ...baseEnv(),
-      ENGRAM_PORT: String(port),
-      ENGRAM_HOST: "127.0.0.1",
-      ENGRAM_ADMIN_KEY: ADMIN_KEY,
-      ...env,
-    },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  children.add(child);
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`server did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    pid: child.pid ?? 0,
-    async stop() {
-      if (child.exitCode === null) child.kill("SIGTERM");
-      await exited;
-      children.delete(child);
-    },
-  };
 }
 
 /** The status a key gets from the server: 200 while it works, 401 once revoked, rotated away or deleted. */
@@ -179,15 +47,7 @@ async function getJson(url: string, key: string): Promise<any> {
   return body;
 }
 
-beforeAll(() => {
-  try {
-    execFileSync(process.execPath, ["scripts/build-if-needed.mjs"], { cwd: ROOT, stdio: "inherit" });
-  } catch (err) {
-    // A type error elsewhere fails tsc but still emits; test what was built rather than nothing.
-    if (!existsSync(CLI)) throw err;
-    process.stderr.write("cli.test: the build reported errors; testing the dist/ it emitted\n");
-  }
-}, SLOW);
+beforeAll(buildCli, SLOW);
 
 afterAll(() => rmSync(CWD, { recursive: true, force: true }));
 

@@ -5,7 +5,8 @@
  * bad ids and dates), arbitrary JSON and raw non-JSON bodies, and hostile X-User-Id / X-Muxi-User-Id /
  * X-Muxi-Tenant-Id / X-Tenant-Id / Content-Type / Authorization headers, sent with valid keys (the admin key, a
  * user key, a client key) so requests reach validation and handlers. Every answer must be:
- * - below 500 (and a chat stream's error event too), within REQUEST_TIMEOUT_MS (a hang fails);
+ * - below 500 (and a chat stream's error event too), within REQUEST_TIMEOUT_MS (a hang fails, and so does a handler
+ *   that holds the event loop that long: the answer comes late, and its time is checked too);
  * - a 4xx with the one error body {error:{code,message,request_id}}, its code's own status (unless the document
  *   gives that status another schema: OpenMemory's login);
  * - nothing written when the answer is 4xx: a fingerprint of the main tables (row counts and a hash of each row but
@@ -14,7 +15,9 @@
  * Afterwards the server still answers /healthz and a normal add + search.
  *
  * ENGRAM_FUZZ_SEED (printed) and ENGRAM_FUZZ_RUNS (cases per operation; default 25, 400 under ENGRAM_SOAK=1)
- * choose the run. A failure prints fast-check's counterexample and the seed and path to replay it.
+ * choose the run; the streaming operations (NDJSON in or out: GET /v1/export, POST /v1/import) get
+ * ENGRAM_FUZZ_STREAM_RUNS (default 10, at most ENGRAM_FUZZ_RUNS; all ENGRAM_FUZZ_RUNS under ENGRAM_SOAK=1). A failure
+ * prints fast-check's counterexample and the seed and path to replay it; a late answer prints the case itself.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,8 +44,17 @@ function envInt(name: string, fallback: number): number {
   return n;
 }
 
+const SOAK = process.env.ENGRAM_SOAK === "1";
 const SEED = envInt("ENGRAM_FUZZ_SEED", 20260108);
-const RUNS = envInt("ENGRAM_FUZZ_RUNS", process.env.ENGRAM_SOAK === "1" ? 400 : 25);
+const RUNS = envInt("ENGRAM_FUZZ_RUNS", SOAK ? 400 : 25);
+/**
+ * Cases for a streaming operation. Each costs several times a JSON route's (an export streams a whole scope with its
+ * vectors and writes an audit row; an import reads its body to the end), so the everyday run gives them a bounded
+ * slice: the same arbitraries (principals, hostile query, headers, content types, bodies), fewer draws. The soak run
+ * gives them as many as every other operation.
+ */
+const STREAM_RUNS = envInt("ENGRAM_FUZZ_STREAM_RUNS", SOAK ? RUNS : Math.min(RUNS, 10));
+const NDJSON = "application/x-ndjson";
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Longer than any URL a Node server takes (16 KiB request line): huge values belong in bodies. */
 const MAX_URL_PART = 8000;
@@ -86,6 +98,12 @@ interface Case {
 }
 
 type Res = Awaited<ReturnType<TestEngram["call"]>>;
+
+/** Whether an operation streams NDJSON, in its request body or in an answer. */
+function streams(op: Operation): boolean {
+  const answers = Object.values(op.responses ?? {}).flatMap((r) => Object.keys(r.content ?? {}));
+  return [...Object.keys(op.requestBody?.content ?? {}), ...answers].includes(NDJSON);
+}
 
 /**
  * A client key acting for a user its tenant does not have yet creates that user (and its audit row) before the route
@@ -461,6 +479,9 @@ describe.each(backends)("route fuzzer ($name)", (backend) => {
         Object.entries(methods).map(([method, op]) => ({ method, path, op })),
       );
       expect(ops.length).toBeGreaterThan(30);
+      // Export and import, found by their content type: a check that the slice is not silently empty.
+      const streaming = ops.filter((o) => streams(o.op)).map((o) => `${o.method.toUpperCase()} ${o.path}`);
+      expect(streaming).toEqual(expect.arrayContaining(["GET /v1/export", "POST /v1/import"]));
       const failures: string[] = [];
       const reached = new Map<string, number>(); // answers other than 401/403, per operation
       const statuses = new Map<number, number>();
@@ -476,10 +497,12 @@ describe.each(backends)("route fuzzer ($name)", (backend) => {
         }
         let before = await fingerprint();
         const seed = SEED + index;
+        const numRuns = streams(op) ? STREAM_RUNS : RUNS;
         const details = await fc.check(
           fc.asyncProperty(caseArb(method, template, op), async (c) => {
             const url = c.query ? `${c.path}?${c.query}` : c.path;
             const what = `${name} as ${c.principal}: ${method.toUpperCase()} ${url.slice(0, 200)}`;
+            const sent = performance.now();
             const res = await withTimeout(
               e.call(method.toUpperCase(), url, {
                 headers: c.headers,
@@ -488,6 +511,17 @@ describe.each(backends)("route fuzzer ($name)", (backend) => {
               what,
             );
             requests++;
+            const took = performance.now() - sent;
+            if (took > REQUEST_TIMEOUT_MS) {
+              // withTimeout's timer cannot fire while a handler holds the event loop: such a stall shows only as a
+              // late answer. Recorded here rather than thrown: shrinking a case that blocks for minutes takes hours.
+              const body =
+                c.body === undefined ? "no body" : `body of ${c.body.length} chars: ${c.body.slice(0, 60)}`;
+              failures.push(
+                `${what}: answered ${res.status} after ${Math.round(took)} ms, over ${REQUEST_TIMEOUT_MS} ms ` +
+                  `(the event loop was held); ${body}; headers ${JSON.stringify(c.headers).slice(0, 300)}`,
+              );
+            }
             statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
             if (res.status !== 401 && res.status !== 403) reached.set(name, (reached.get(name) ?? 0) + 1);
             const after = await fingerprint();
@@ -502,7 +536,7 @@ describe.each(backends)("route fuzzer ($name)", (backend) => {
                 `${what}: answered ${res.status} ${res.body?.error?.code} but wrote ${moved.join(", ")}`,
               );
           }),
-          { seed, numRuns: RUNS },
+          { seed, numRuns },
         );
         if (details.failed) {
           const why = details.errorInstance instanceof Error ? details.errorInstance.message : "";
@@ -531,8 +565,9 @@ describe.each(backends)("route fuzzer ($name)", (backend) => {
       const ms = Math.round(performance.now() - started);
       const histogram = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`);
       const line =
-        `fuzz-routes (${backend.name}): seed ${SEED}, ${RUNS} runs x ${ops.length} operations = ${requests} ` +
-        `requests (${histogram.join(" ")}), ${failures.length} failures, ${ms} ms`;
+        `fuzz-routes (${backend.name}): seed ${SEED}, ${RUNS} runs x ${ops.length - streaming.length} operations ` +
+        `+ ${STREAM_RUNS} runs x ${streaming.length} streaming = ${requests} requests ` +
+        `(${histogram.join(" ")}), ${failures.length} failures, ${ms} ms`;
       console.log(line);
       expect(failures).toEqual([]);
       expect(unreached, "operations whose every case stopped at 401/403").toEqual([]);

@@ -11,6 +11,7 @@ import { interpret, normaliseFact } from "../src/chat/responder.js";
 import { DbError } from "../src/db/db.js";
 import { asAppError } from "../src/errors.js";
 import { createMcpServer, type MemoryPort } from "../src/mcp/tools.js";
+import { findJsonProblem } from "../src/validation.js";
 import { backends } from "./helpers/backends.js";
 import { ADMIN_KEY, makeUser, startEngram, type TestEngram, uid } from "./helpers/runtime.js";
 
@@ -479,5 +480,18 @@ describe("offline responder: adversarial messages take linear time", () => {
     expect(interpret("my sister\nlives in Lisbon and is a doctor")).toEqual({ kind: "other" });
     expect(interpret("my island home")).toEqual({ kind: "other" });
     expect(interpret("My car was red!!!  ")).toEqual({ kind: "remember", fact: "My car was red" });
+  });
+});
+
+describe("JSON nested very deep (the import's line check)", () => {
+  // Found by the route fuzzer: checking a body nested 100,000 levels copied the path at every level and held the
+  // event loop for minutes. Now it walks it once (vitest's 5 s timeout would stop a quadratic walk).
+  it("finds a NUL at the bottom of 100,000 levels, with its whole path, and stops at a depth limit", () => {
+    let value: unknown = "x\u0000";
+    for (let i = 0; i < 100_000; i++) value = { d: value };
+    const problem = findJsonProblem(value);
+    expect(problem?.message).toMatch(/NUL/);
+    expect(problem?.path).toHaveLength(100_000);
+    expect(findJsonProblem(value, 36)?.message).toBe("must nest at most 36 levels deep");
   });
 });

@@ -17,6 +17,7 @@ const ROOT = join(import.meta.dirname, "..");
 const CLI = join(ROOT, "dist", "cli", "main.js");
 const TOOLS = [
   "add_memories",
+  "add_memories_batch",
   "delete_all_memories",
   "delete_memories",
   "get_session_history",

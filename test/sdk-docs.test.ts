@@ -1,7 +1,8 @@
 /**
  * The SDK's documentation runs: every ```ts block of docs/sdk.md and of the README's "SDK" section is type-checked
  * and then run against a live server on loopback, with `client` (a user key) and `admin` (the admin key) defined
- * as docs/sdk.md says, and ENGRAM_URL / ENGRAM_API_KEY / ENGRAM_ADMIN_KEY set.
+ * as docs/sdk.md says, and ENGRAM_URL / ENGRAM_API_KEY / ENGRAM_ADMIN_KEY set. A block's imports (of the SDK or of
+ * Node's modules) go to the top of its module.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -57,7 +58,9 @@ function moduleFor(block: Block): string {
   const imports: string[] = [];
   const body: string[] = [];
   for (const line of block.code.split("\n")) {
-    if (/^import\b.*from "engram\/client";$/.test(line)) imports.push(line.replace("engram/client", CLIENT));
+    // Every import is hoisted to the module's top, where it belongs (engram/client pointed at the sources).
+    if (/^import\b.*from "[^"]+";$/.test(line))
+      imports.push(line.replace('"engram/client"', JSON.stringify(CLIENT)));
     else body.push(line.replaceAll(`"${README_URL}"`, 'process.env.ENGRAM_URL ?? ""'));
   }
   return [

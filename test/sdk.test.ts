@@ -202,6 +202,152 @@ describe.each(backends)("SDK against a live server ($name)", (backend) => {
     expect((await next.result()).session_id).toBe(result.session_id);
   });
 
+  it("ownKeys: a user key lists, creates (no stronger than itself) and revokes its own user's keys", async () => {
+    const { client, id } = await newUser();
+    const [first] = await client.ownKeys.list();
+    expect(first).toMatchObject({ kind: "user", user_id: id, current: true });
+    const made = await client.ownKeys.create({ name: "laptop", scopes: ["memories:read"] });
+    expect(made.key).toMatchObject({ name: "laptop", user_id: id, scopes: ["memories:read"] });
+    const listed = await client.ownKeys.list();
+    expect(listed.map((k) => [k.id, k.current]).sort()).toEqual(
+      [
+        [first?.id, true],
+        [made.key.id, false],
+      ].sort(),
+    );
+    // The new key is a working key of the same user, and cannot widen its own scopes.
+    const laptop = clientFor(made.api_key);
+    expect(await laptop.me()).toMatchObject({ kind: "user", user_id: id });
+    const wider = await rejection(laptop.ownKeys.create({ scopes: ["memories:write"] }));
+    expect(wider).toMatchObject({ status: 403, code: "insufficient_scope" });
+    const revoked = await client.ownKeys.revoke(made.key.id);
+    expect(revoked).toMatchObject({ id: made.key.id, revoked_at: expect.any(String) });
+    expect(await rejection(laptop.me())).toMatchObject({ status: 401, code: "key_revoked" });
+    // Not for admin keys, and another user's key is not found.
+    expect(await rejection(admin.ownKeys.list())).toMatchObject({ status: 403, code: "forbidden" });
+    const other = await newUser();
+    const [otherKey] = await other.client.ownKeys.list();
+    expect(await rejection(client.ownKeys.revoke(otherKey?.id ?? ""))).toMatchObject({
+      status: 404,
+      code: "key_not_found",
+    });
+  });
+
+  it("audit: lists events with filters through several pages; admin key only", async () => {
+    const { client, id } = await newUser();
+    for (const text of ["a", "b", "c", "d", "e"]) await client.memories.add({ text: `audited ${text}` });
+    const first = await admin.audit.page({ user_id: id, action: "memory.*", limit: 2 });
+    expect(first.items).toHaveLength(2);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const all = await collect(admin.audit.list({ user_id: id, limit: 2 }));
+    expect(all.map((e) => e.action)).toEqual([...Array(5).fill("memory.add"), "user.create"]);
+    expect(all[0]).toMatchObject({ user_id: id, tenant: "default", key_kind: "user", outcome: "ok" });
+    expect(new Set(all.map((e) => e.id)).size).toBe(6);
+    const invalid = (await rejection(admin.audit.page({ action: "DROP TABLE" }))) as EngramError;
+    expect(invalid).toMatchObject({ status: 400, code: "validation_error", field: "query.action" });
+    expect(await rejection(client.audit.page())).toMatchObject({ status: 403, code: "forbidden" });
+  });
+
+  it("export: records or lines as they arrive, own data for a user key, any scope for the admin key", async () => {
+    const { client, id } = await newUser();
+    for (const text of ["I like tea", "I play chess", "I sail"]) await client.memories.add({ text });
+    const records = await collect(client.export());
+    expect(records[0]).toMatchObject({ type: "header", format: "engram-export" });
+    const end = records.at(-1);
+    expect(end).toMatchObject({ type: "end", counts: { user: 1, memory: 3 } });
+    const texts = records.flatMap((r) => (r.type === "memory" ? [r.text] : []));
+    expect(texts.sort()).toEqual(["I like tea", "I play chess", "I sail"]);
+    expect(new Set(records.flatMap((r) => ("user_id" in r ? [r.user_id] : [])))).toEqual(new Set([id]));
+
+    const lines = await collect(admin.exportLines({ user_id: id }));
+    expect(lines.length).toBe(records.length);
+    expect(lines.every((l) => !l.includes("\n"))).toBe(true);
+    expect(JSON.parse(lines.at(-1) ?? "{}")).toMatchObject({ type: "end", counts: { user: 1 } });
+
+    // Leaving the loop early stops the download; `all` is sent as all=true.
+    let seen = 0;
+    for await (const r of admin.export({ all: true })) {
+      expect(r.type).toBe("header");
+      seen++;
+      break;
+    }
+    expect(seen).toBe(1);
+    expect(await rejection(collect(client.export({ all: true })))).toMatchObject({
+      status: 403,
+      code: "forbidden",
+    });
+    expect(await rejection(collect(admin.export({ user_id: "nobody-here" })))).toMatchObject({
+      status: 404,
+      code: "user_not_found",
+    });
+  });
+
+  it("import: a string, bytes, an async iterable and a ReadableStream, each answered with the server's summary", async () => {
+    const tenant = uid("t").toLowerCase();
+    await admin.tenants.create({ id: tenant });
+    const made = await admin.users.create({ user_id: "imp", tenant });
+    for (const text of ["first fact", "second fact"]) await clientFor(made.api_key).memories.add({ text });
+    const file = `${(await collect(admin.exportLines({ tenant }))).join("\n")}\n`;
+    const fresh = async () => admin.users.delete("imp", { tenant });
+
+    await fresh();
+    const fromString = await admin.import(file);
+    expect(fromString).toMatchObject({
+      ok: true,
+      complete: true,
+      users_imported: 1,
+      imported: { memory: 2 },
+    });
+
+    // Again, as it is idempotent: nothing new.
+    const again = await admin.import(new TextEncoder().encode(file));
+    expect(again).toMatchObject({ ok: true, imported: { memory: 0 }, skipped_existing: { memory: 2 } });
+
+    await fresh();
+    async function* slowly(): AsyncGenerator<string> {
+      // Small pieces with pauses: the body is streamed, lines split across chunks.
+      for (let i = 0; i < file.length; i += 200) {
+        yield file.slice(i, i + 200);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    expect(await admin.import(slowly())).toMatchObject({
+      ok: true,
+      users_imported: 1,
+      imported: { memory: 2 },
+    });
+
+    await fresh();
+    const bytes = new TextEncoder().encode(file);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 100) controller.enqueue(bytes.slice(i, i + 100));
+        controller.close();
+      },
+    });
+    expect(await admin.import(stream, { timeoutMs: 10_000 })).toMatchObject({
+      ok: true,
+      imported: { memory: 2 },
+    });
+    const asUser = clientFor(ADMIN_KEY, { tenantId: tenant, userId: "imp" });
+    expect((await collect(asUser.memories.list())).map((m) => m.text).sort()).toEqual([
+      "first fact",
+      "second fact",
+    ]);
+
+    // Errors: not an export file (400 naming the body), and a non-admin key (403) while the body streams.
+    const notAnExport = (await rejection(admin.import('{"hello":1}\n'))) as EngramError;
+    expect(notAnExport).toMatchObject({ status: 400, code: "validation_error", field: "body" });
+    const { client: user } = await newUser();
+    expect(await rejection(user.import(slowly()))).toMatchObject({ status: 403, code: "forbidden" });
+    // A failing source is the call's error, as it is.
+    async function* broken(): AsyncGenerator<string> {
+      yield file.slice(0, 100);
+      throw new Error("disk on fire");
+    }
+    expect(await rejection(admin.import(broken()))).toMatchObject({ message: "disk on fire" });
+  });
+
   it("typed errors: 401, 403, 404, 400 with its field, and a streamed chat's error before the first token", async () => {
     const { client } = await newUser();
     const unauth = await rejection(clientFor("ek_user_nope").memories.page());
@@ -349,6 +495,120 @@ describe("SDK retries, timeouts and abort (fake server on loopback)", () => {
       new EngramClient({ baseUrl: f.url, apiKey: "k" }).sessions.get("s", { timeoutMs: 100 }),
     );
     expect(perCall).toMatchObject({ code: "timeout", timeoutMs: 100 });
+  });
+});
+
+describe("SDK export and import streaming (fake server on loopback)", () => {
+  const open: Array<{ close(): Promise<void> }> = [];
+  const fake = async (...h: Parameters<typeof fakeServer>) => {
+    const f = await fakeServer(...h);
+    open.push(f);
+    return f;
+  };
+  afterAll(async () => {
+    for (const f of open) await f.close();
+  });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** Answers NDJSON lines one piece at a time, `gapMs` apart, then stops (ending the body unless `stall`). */
+  const trickle =
+    (pieces: string[], gapMs: number, stall = false) =>
+    (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      void (async () => {
+        for (const p of pieces) {
+          res.write(p);
+          await sleep(gapMs);
+        }
+        if (!stall) res.end();
+      })();
+    };
+
+  it("export: timeoutMs bounds each wait for the next chunk, not the whole download", async () => {
+    const lines = Array.from({ length: 8 }, (_, i) => JSON.stringify({ type: "memory", n: i }));
+    // Lines cut mid-way across pieces: 8 pieces 100 ms apart, 800 ms in all against a 300 ms timeout.
+    const text = `${lines.join("\n")}\n`;
+    const pieces = Array.from({ length: 8 }, (_, i) =>
+      text.slice(i * 20, i === 7 ? undefined : (i + 1) * 20),
+    );
+    const f = await fake(trickle(pieces, 100));
+    const client = new EngramClient({ baseUrl: f.url, apiKey: "k", timeoutMs: 300 });
+    const got = await collect(client.exportLines());
+    expect(got).toEqual(lines);
+
+    const g = await fake(trickle([`${lines[0]}\n`], 10, true));
+    const stalled = new EngramClient({ baseUrl: g.url, apiKey: "k", timeoutMs: 300 });
+    const seen: unknown[] = [];
+    const err = await rejection(
+      (async () => {
+        for await (const r of stalled.export()) seen.push(r);
+      })(),
+    );
+    expect(seen).toEqual([{ type: "memory", n: 0 }]);
+    expect(err).toBeInstanceOf(EngramTimeoutError);
+  });
+
+  it("import streams: the server gets the first chunk before the source makes the next, as x-ndjson", async () => {
+    let gotFirst: () => void = () => undefined;
+    const firstArrived = new Promise<void>((r) => {
+      gotFirst = r;
+    });
+    let headers: IncomingMessage["headers"] = {};
+    let received = "";
+    const f = await fake((req, res) => {
+      headers = req.headers;
+      req.setEncoding("utf8");
+      req.on("data", (d: string) => {
+        received += d;
+        if (received.includes("\n")) gotFirst();
+      });
+      req.on("end", () => json(200, { ok: true, complete: true })(req, res));
+    });
+    async function* source(): AsyncGenerator<string> {
+      yield '{"type":"header"}\n';
+      // A client that held the body whole would never get here: the server has not seen the first line yet.
+      await firstArrived;
+      yield '{"type":"end"}\n';
+    }
+    const client = new EngramClient({ baseUrl: f.url, apiKey: "k" });
+    const summary = await client.import(source(), { timeoutMs: 5_000 });
+    expect(summary).toMatchObject({ ok: true, complete: true });
+    expect(received).toBe('{"type":"header"}\n{"type":"end"}\n');
+    expect(headers["content-type"]).toBe("application/x-ndjson");
+    expect(headers["transfer-encoding"]).toBe("chunked");
+  });
+
+  it("import: no timeout by default (the client's does not apply); a call's timeoutMs bounds each wait", async () => {
+    const slowAnswer = (req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      req.on("end", () => setTimeout(() => json(200, { ok: true })(req, res), 500));
+    };
+    const f = await fake(slowAnswer);
+    const client = new EngramClient({ baseUrl: f.url, apiKey: "k", timeoutMs: 200 });
+    expect(await client.import("{}\n")).toEqual({ ok: true });
+    const err = await rejection(client.import("{}\n", { timeoutMs: 200 }));
+    expect(err).toMatchObject({ code: "timeout", timeoutMs: 200 });
+  });
+
+  it("import retries a 503 with a string body, never with a stream (it cannot be sent twice)", async () => {
+    const unavailable = json(503, { error: { code: "not_ready", message: "starting", request_id: "r" } });
+    const drain =
+      (then: (req: IncomingMessage, res: ServerResponse) => void) =>
+      (req: IncomingMessage, res: ServerResponse) => {
+        req.resume();
+        req.on("end", () => then(req, res));
+      };
+    const f = await fake(drain(unavailable), drain(json(200, { ok: true })));
+    const client = new EngramClient({ baseUrl: f.url, apiKey: "k" });
+    expect(await client.import("{}\n")).toEqual({ ok: true });
+    expect(f.hits).toHaveLength(2);
+
+    const g = await fake(drain(unavailable), drain(json(200, { ok: true })));
+    async function* file(): AsyncGenerator<string> {
+      yield "{}\n";
+    }
+    const err = await rejection(new EngramClient({ baseUrl: g.url, apiKey: "k" }).import(file()));
+    expect(err).toMatchObject({ status: 503, code: "not_ready" });
+    expect(g.hits).toHaveLength(1);
   });
 });
 

@@ -3,15 +3,22 @@
  * ENGRAM_TEST_DATABASE_URL) keeps users, memories, history, sessions and messages to the microsecond and answers
  * the same searches; re-import changes nothing; bad lines spoil only their user's block and are reported by number;
  * a truncated file is reported; a user key exports only its own data; a file from another model is re-embedded.
+ * Over real HTTP with a short request timeout: an import streamed slower than the timeout but steadily completes,
+ * a stalled one is cut with 408, and every other request (an unauthenticated import too) keeps the timeout.
  */
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { connect } from "node:net";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config/config.js";
+import { type RunningServer, startServer } from "../src/server.js";
 import type { Services } from "../src/services.js";
 import { type ExportScope, exportLines } from "../src/transfer/export.js";
 import { ndjsonValues } from "../src/transfer/format.js";
 import { type ImportSummary, importRecords } from "../src/transfer/import.js";
 import { pgliteBackend, postgresBackend } from "./helpers/backends.js";
 import { ADMIN_KEY, makeUser, startEngram, type TestEngram, uid } from "./helpers/runtime.js";
-import { WORDS_MODEL } from "./helpers/words-embedder.js";
+import { WORDS_MODEL, wordsEmbedder } from "./helpers/words-embedder.js";
 
 const target = process.env.ENGRAM_TEST_DATABASE_URL ? postgresBackend : pgliteBackend;
 const QUERIES = ["coffee in the morning", "project deadline friday", "sister birthday", "alpha"];
@@ -388,4 +395,204 @@ describe(`export and import (pglite -> ${target.name} -> pglite)`, () => {
       await other.close();
     }
   }, 120_000);
+});
+
+interface SlowAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** Milliseconds from the first byte sent to the answer, and to the connection's close. */
+  answeredMs: number;
+  closedMs: number;
+}
+
+/**
+ * POSTs `pieces` over real HTTP as a chunked body, one piece every `gapMs`, ending the body unless `stall` (then it
+ * sends nothing more and waits); resolves once the answer is read and the connection has closed.
+ */
+function slowPost(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  pieces: string[],
+  gapMs: number,
+  stall = false,
+): Promise<SlowAnswer> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    let answer: Omit<SlowAnswer, "closedMs"> | undefined;
+    let closed: number | undefined;
+    const settle = () => {
+      if (answer && closed !== undefined) resolve({ ...answer, closedMs: closed - started });
+    };
+    const req = httpRequest(`${url}${path}`, {
+      method: "POST",
+      agent: false,
+      headers: { "transfer-encoding": "chunked", ...headers },
+    });
+    req.on("socket", (socket) =>
+      socket.on("close", () => {
+        closed = Date.now();
+        settle();
+      }),
+    );
+    req.on("response", (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => {
+        body += d;
+      });
+      res.on("end", () => {
+        answer = {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body,
+          answeredMs: Date.now() - started,
+        };
+        settle();
+      });
+    });
+    // Writing to a connection the server closed is expected here; the answer tells what happened.
+    req.on("error", (err) => (answer ? undefined : reject(err)));
+    (async () => {
+      for (const piece of pieces) {
+        if (req.destroyed || answer) return;
+        req.write(piece);
+        await new Promise((r) => setTimeout(r, gapMs));
+      }
+      if (!stall && !req.destroyed) req.end();
+    })().catch(reject);
+    setTimeout(() => req.destroy(new Error("no answer and no close within 20 s")), 20_000).unref();
+  });
+}
+
+/** The file's text cut into `n` pieces of about equal size (lines split across pieces, as on a socket). */
+function pieces(text: string, n: number): string[] {
+  const size = Math.ceil(text.length / n);
+  return Array.from({ length: n }, (_, i) => text.slice(i * size, (i + 1) * size)).filter((p) => p !== "");
+}
+
+describe("long imports and the request timeout (real HTTP, ENGRAM_REQUEST_TIMEOUT_MS=1500)", () => {
+  const TIMEOUT_MS = 1500;
+  let src: TestEngram;
+  let running: RunningServer;
+  let drop: () => Promise<void>;
+  let file: string;
+  const user = uid("slow");
+
+  beforeAll(async () => {
+    src = await startEngram(pgliteBackend, {}, { embedder: "words" });
+    const key = await makeUser(src, user);
+    for (let i = 0; i < 12; i++) {
+      await ok(await src.call("POST", "/v1/memories", { key, body: { text: `slow fact ${i}` } }), "add");
+    }
+    file = `${(await exportAll(src, { kind: "user", tenant: "default", userId: user })).join("\n")}\n`;
+    const db = await pgliteBackend.create();
+    drop = db.drop;
+    const config = loadConfig(
+      {
+        ...db.env,
+        ENGRAM_PORT: "0",
+        ENGRAM_HOST: "127.0.0.1",
+        ENGRAM_ADMIN_KEY: ADMIN_KEY,
+        ENGRAM_LOG_LEVEL: "silent",
+        ENGRAM_HEADERS_TIMEOUT_MS: "1000",
+        ENGRAM_REQUEST_TIMEOUT_MS: String(TIMEOUT_MS),
+      },
+      "/nonexistent",
+    );
+    running = await startServer(config, pino({ level: "silent" }), { embedder: wordsEmbedder() });
+  }, 60_000);
+  afterAll(async () => {
+    await running?.stop();
+    await drop?.();
+    await src?.close();
+  });
+
+  const ndjsonAdmin = { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/x-ndjson" };
+
+  it("an import streamed steadily for well over the timeout completes", async () => {
+    // 16 pieces, 300 ms apart: about 4.8 s of upload against a 1.5 s timeout (checked every second).
+    const res = await slowPost(running.url, "/v1/import", ndjsonAdmin, pieces(file, 16), 300);
+    expect(res.answeredMs).toBeGreaterThan(3 * TIMEOUT_MS);
+    expect(res.status, res.body).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({
+      ok: true,
+      complete: true,
+      users_imported: 1,
+      imported: { memory: 12 },
+    });
+  }, 30_000);
+
+  it("a stalled import is cut with 408 and its connection closed, recorded as aborted", async () => {
+    const lines = file.split("\n");
+    // The header and the user's first lines, then nothing.
+    const res = await slowPost(
+      running.url,
+      "/v1/import",
+      ndjsonAdmin,
+      [`${lines.slice(0, 3).join("\n")}\n`],
+      50,
+      true,
+    );
+    expect(res.status).toBe(408);
+    expect(res.headers.connection).toBe("close");
+    expect(res.answeredMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+    expect(res.answeredMs).toBeLessThan(TIMEOUT_MS + 2500);
+    expect(res.closedMs).toBeLessThan(TIMEOUT_MS + 3500);
+    const rows = await running.runtime.services.db.query<{ outcome: string; key_kind: string }>(
+      "SELECT outcome, key_kind FROM audit_log WHERE action = 'data.import' ORDER BY id DESC LIMIT 1",
+    );
+    expect(rows).toEqual([{ outcome: "aborted", key_kind: "admin" }]);
+  }, 30_000);
+
+  it("every other request keeps the whole-request timeout: a trickled memory body gets Node's 408", async () => {
+    const created = await fetch(`${running.url}/v1/users`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ user_id: uid("trickle") }),
+    });
+    expect(created.status).toBe(201);
+    const key = ((await created.json()) as { api_key: string }).api_key;
+    const body = JSON.stringify({ text: "a memory sent one piece at a time, far too slowly" });
+    const res = await slowPost(
+      running.url,
+      "/v1/memories",
+      { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      pieces(body, 20),
+      300,
+    );
+    expect(res.status).toBe(408);
+    expect(res.answeredMs).toBeLessThan(TIMEOUT_MS + 2500);
+  }, 30_000);
+
+  it("other client errors are answered as Node answers them: 400 for a malformed request, 431 for huge headers", async () => {
+    const { port } = new URL(running.url);
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), "127.0.0.1", () => socket.write(text));
+        let got = "";
+        socket.on("data", (d) => {
+          got += d.toString();
+        });
+        socket.on("close", () => resolve(got));
+        socket.on("error", reject);
+      });
+    expect(await raw("NOT HTTP AT ALL\r\n\r\n")).toMatch(/^HTTP\/1\.1 400 Bad Request\r\nConnection: close/);
+    const huge = `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`;
+    expect(await raw(huge)).toMatch(/^HTTP\/1\.1 431 /);
+  });
+
+  it("an import without a valid key is answered at once and its connection closed: no exemption to abuse", async () => {
+    const res = await slowPost(
+      running.url,
+      "/v1/import",
+      { "content-type": "application/x-ndjson" },
+      pieces(file, 40),
+      300,
+    );
+    expect(res.status).toBe(401);
+    expect(res.answeredMs).toBeLessThan(1000);
+    expect(res.closedMs).toBeLessThan(TIMEOUT_MS + 2500);
+  }, 30_000);
 });

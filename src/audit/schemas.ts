@@ -56,8 +56,16 @@ export const AuditEventSchema = z
     resource_id: z
       .string()
       .nullable()
-      .openapi({ description: "The memory, key, app, session, user or tenant" }),
-    outcome: z.string().openapi({ description: "`ok`: committed changes only are recorded" }),
+      .openapi({
+        description:
+          "The memory, key, app, session, user or tenant; for `data.export` and `data.import`, the scope and " +
+          "counts as `key=value` pairs (`scope=tenant tenant=1 user=3 memory=9 ...`)",
+      }),
+    outcome: z.string().openapi({
+      description:
+        "`ok`: committed changes only are recorded. `request.refused`: the error code. `data.export` and " +
+        "`data.import`: `ok`, or `aborted` (the client left or stalled) or `failed`, with the counts so far",
+    }),
     request_id: z.string().nullable(),
     client_addr: z.string().nullable(),
   })

@@ -7,7 +7,10 @@ import type { Queryable } from "../db/db.js";
 import type { Actor, Principal, RequestContext } from "../identity/principal.js";
 import { newId } from "../ids.js";
 
-/** What was done. Changes are `<resource>.<verb>`; reads of a user's data by an admin key are `admin.read.<what>`. */
+/**
+ * What was done. Changes are `<resource>.<verb>`; reads of a user's data by an admin key are `admin.read.<what>`;
+ * `data.export` and `data.import` are the bulk copies out and in (GET /v1/export by any key, POST /v1/import).
+ */
 export type AuditAction =
   | "tenant.create"
   | "user.create"
@@ -29,6 +32,8 @@ export type AuditAction =
   | "session.delete"
   | "admin.read.memories"
   | "admin.read.sessions"
+  | "data.export"
+  | "data.import"
   | "request.refused";
 
 /** `system`: start-up (ENGRAM_ADMIN_KEY, the bootstrap key); `cli`: the admin CLI on the database directly. */
@@ -58,6 +63,17 @@ export interface AuditEntry {
   resourceId?: string | null | undefined;
   /** `ok` (the default) for a committed change; for `request.refused`, the error code the request got. */
   outcome?: string | undefined;
+}
+
+/**
+ * The details of a bulk action as its `resource_id`: `key=value` pairs separated by spaces, e.g.
+ * `scope=tenant tenant=1 user=3 memory=9`. The table has no column for details (migrations/006_audit.sql), and
+ * this stays readable in `engram audit` and the dashboard while splitting on spaces and `=` gives the values back.
+ */
+export function auditDetails(fields: Record<string, string | number | boolean>): string {
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
 }
 
 /** Who-and-where values of a row: shared by recordAudit and ensureUserRow's insert-if-created statement. */

@@ -5,6 +5,8 @@ import type { Transport } from "./transport.js";
 import type {
   AddMemoryInput,
   AddMemoryResult,
+  BatchAddItem,
+  BatchAddResult,
   CallOptions,
   ExtractionResult,
   ListMemoriesInput,
@@ -32,6 +34,14 @@ export class MemoriesApi {
   add(input: AddMemoryInput, opts?: CallOptions): Promise<AddMemoryResult>;
   add(input: AddMemoryInput, opts: CallOptions = {}): Promise<AddMemoryResult> {
     return this.t.json({ ...opts, method: "POST", path: "/v1/memories", body: input });
+  }
+
+  /**
+   * Up to 100 memories in one request (one embedding call, one transaction), stored verbatim; each item is
+   * answered on its own: `created`, `existing` or `error` (the others are unaffected).
+   */
+  addBatch(items: BatchAddItem[], opts: CallOptions = {}): Promise<BatchAddResult> {
+    return this.t.json({ ...opts, method: "POST", path: "/v1/memories/batch", body: { items } });
   }
 
   /** Every memory matching the filters, newest first, as an async iterator that fetches page by page. */

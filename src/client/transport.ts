@@ -16,11 +16,23 @@ export interface TransportOptions {
 
 type QueryValue = string | number | boolean | null | undefined;
 
+/**
+ * A request body that is not JSON: a string or bytes, sent as they are, or an async iterable (a Node file stream,
+ * say) or a ReadableStream, streamed as fetch reads it, never held whole.
+ */
+export type UploadBody =
+  | string
+  | Uint8Array
+  | AsyncIterable<Uint8Array | string>
+  | ReadableStream<Uint8Array>;
+
 export interface RequestSpec extends CallOptions {
   method: "GET" | "POST" | "PATCH" | "DELETE";
   path: string;
   query?: Record<string, QueryValue> | undefined;
   body?: unknown;
+  /** Instead of `body`: a non-JSON body and its Content-Type. A streamed one can be sent once only: no retries. */
+  upload?: { contentType: string; body: UploadBody } | undefined;
 }
 
 /** A response whose body the caller reads, then `done()` stops its timer. */
@@ -28,6 +40,8 @@ export interface OpenResponse {
   response: Response;
   /** Turns a failure while reading the body into the SDK's errors (timeout, abort, network). */
   classify(thrown: unknown): unknown;
+  /** Progress: the timeout starts again (for bodies read as they arrive, where it bounds each wait). */
+  touch(): void;
   done(): void;
 }
 
@@ -57,7 +71,8 @@ export class Transport {
 
   /** Sends the request, retrying as allowed, and returns the first 2xx response with its body unread. */
   async open(spec: RequestSpec, accept = "application/json"): Promise<OpenResponse> {
-    const { retries } = this.options;
+    const streamed = spec.upload !== undefined && isStreamed(spec.upload.body);
+    const retries = streamed ? 0 : this.options.retries;
     for (let attempt = 0; ; attempt++) {
       const scope = new AttemptScope(spec.timeoutMs ?? this.options.timeoutMs, spec.signal);
       let response: Response;
@@ -65,7 +80,7 @@ export class Transport {
         response = await this.options.fetch(this.url(spec), {
           method: spec.method,
           headers: this.headers(spec, accept),
-          ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
+          ...bodyInit(spec, scope),
           signal: scope.signal,
         });
       } catch (thrown) {
@@ -77,7 +92,14 @@ export class Transport {
         }
         throw err;
       }
-      if (response.ok) return { response, classify: (t) => scope.classify(t), done: () => scope.done() };
+      if (response.ok) {
+        return {
+          response,
+          classify: (t) => scope.classify(t),
+          touch: () => scope.touch(),
+          done: () => scope.done(),
+        };
+      }
 
       let text = "";
       try {
@@ -106,7 +128,8 @@ export class Transport {
 
   private headers(spec: RequestSpec, accept: string): Record<string, string> {
     const h: Record<string, string> = { authorization: `Bearer ${this.options.apiKey}`, accept };
-    if (spec.body !== undefined) h["content-type"] = "application/json";
+    if (spec.upload !== undefined) h["content-type"] = spec.upload.contentType;
+    else if (spec.body !== undefined) h["content-type"] = "application/json";
     const user = spec.userId ?? this.options.userId;
     if (user !== undefined) h["x-user-id"] = user;
     if (this.options.tenantId !== undefined) h["x-tenant-id"] = this.options.tenantId;
@@ -114,39 +137,134 @@ export class Transport {
   }
 }
 
-/** One attempt's AbortController: fired by the timeout or by the caller's signal, and able to say which. */
+/** Whether the body is streamed (read as fetch sends it) rather than a string or bytes sent as they are. */
+function isStreamed(
+  body: UploadBody,
+): body is AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array> {
+  return typeof body !== "string" && !(body instanceof Uint8Array);
+}
+
+/** The fetch options for the request's body: JSON, an upload as is, or an upload streamed. */
+function bodyInit(spec: RequestSpec, scope: AttemptScope): Partial<RequestInit> {
+  if (spec.upload === undefined) return spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {};
+  const body = spec.upload.body;
+  if (!isStreamed(body)) return { body };
+  // Node's fetch sends a stream only half-duplex (the answer may come while the body is still being sent).
+  return { body: uploadStream(body, scope), duplex: "half" } as Partial<RequestInit>;
+}
+
+/**
+ * The caller's iterable or stream as the ReadableStream fetch reads. Each chunk fetch takes is progress (the
+ * timeout starts again); a failure of the caller's source is kept, to be thrown as itself rather than as fetch's
+ * network error.
+ */
+function uploadStream(
+  source: AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>,
+  scope: AttemptScope,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let chunks: AsyncIterator<Uint8Array | string> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      chunks ??= (source instanceof ReadableStream ? readAll(source) : source)[Symbol.asyncIterator]();
+      let next: IteratorResult<Uint8Array | string>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        scope.sourceFailed(err);
+        throw err;
+      }
+      scope.touch();
+      if (next.done) controller.close();
+      else controller.enqueue(typeof next.value === "string" ? encoder.encode(next.value) : next.value);
+    },
+    async cancel(reason) {
+      await chunks?.return?.(reason);
+    },
+  });
+}
+
+/** A ReadableStream's chunks; leaving early cancels it (a file being read stops). */
+async function* readAll(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  // The stream ended or failed: nothing left to cancel.
+  let settled = false;
+  try {
+    for (;;) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        settled = true;
+        throw err;
+      }
+      if (chunk.done) {
+        settled = true;
+        return;
+      }
+      yield chunk.value;
+    }
+  } finally {
+    if (!settled) await reader.cancel();
+  }
+}
+
+/**
+ * One attempt's AbortController: fired by the timeout or by the caller's signal, and able to say which. A timeout
+ * of 0 is none; `touch()` starts the timeout again (progress on a streamed body).
+ */
 class AttemptScope {
   private readonly controller = new AbortController();
-  private readonly timer: ReturnType<typeof setTimeout>;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private timedOut = false;
+  private finished = false;
+  private uploadError: { error: unknown } | undefined;
   private readonly onAbort = (): void => this.controller.abort(this.callerSignal?.reason);
 
   constructor(
     private readonly timeoutMs: number,
     private readonly callerSignal: AbortSignal | undefined,
   ) {
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.controller.abort(new EngramTimeoutError(timeoutMs));
-    }, timeoutMs);
+    this.arm();
     if (callerSignal?.aborted) this.controller.abort(callerSignal.reason);
     else callerSignal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  private arm(): void {
+    if (this.timeoutMs <= 0 || this.finished) return;
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort(new EngramTimeoutError(this.timeoutMs));
+    }, this.timeoutMs);
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
+  touch(): void {
+    if (this.timedOut) return;
+    clearTimeout(this.timer);
+    this.arm();
+  }
+
+  /** The caller's upload source failed: that error, not fetch's, is the call's. */
+  sourceFailed(error: unknown): void {
+    this.uploadError ??= { error };
+  }
+
   done(): void {
+    this.finished = true;
     clearTimeout(this.timer);
     this.callerSignal?.removeEventListener("abort", this.onAbort);
   }
 
-  /** The caller's abort reason, a timeout error, an API error as is, or a network error. */
+  /** The caller's abort reason, a timeout error, an API error as is, the upload source's error, or a network error. */
   classify(thrown: unknown): unknown {
     if (this.callerSignal?.aborted) return this.callerSignal.reason;
     if (this.timedOut) return new EngramTimeoutError(this.timeoutMs);
     if (thrown instanceof EngramError) return thrown;
+    if (this.uploadError) return this.uploadError.error;
     const message = thrown instanceof Error ? thrown.message : String(thrown);
     return new EngramNetworkError(`network error: ${message}`, { cause: thrown });
   }

@@ -1,6 +1,7 @@
 /** The SDK's request and response types, taken from the server's zod schemas (type-only: no zod at runtime). */
 import type { z } from "@hono/zod-openapi";
 import type { App, CreateAppBody, UpdateAppBody } from "../apps/schemas.js";
+import type { AuditEvent, AuditQuery } from "../audit/schemas.js";
 import type { ChatResult } from "../chat/schemas.js";
 import type {
   ApiKey,
@@ -12,6 +13,7 @@ import type {
   DeletedUser,
   ListUsersQuery,
   Me,
+  OwnKey,
   RotatedKey,
   RotateKeyBody,
   Tenant,
@@ -20,6 +22,8 @@ import type {
 } from "../identity/schemas.js";
 import type {
   AddMemoryBody,
+  BatchAddBody,
+  BatchAddResult,
   ExtractionResultSchema,
   ListQuery,
   Memory,
@@ -37,10 +41,14 @@ import type {
   SessionDetail,
 } from "../sessions/schemas.js";
 import type { Stats } from "../stats/schemas.js";
+import type { TransferRecord } from "../transfer/format.js";
+import type { ExportQuery, ImportSummarySchema } from "../transfer/schemas.js";
 
 export type {
   ApiKey,
   App,
+  BatchAddResult,
+  AuditEvent,
   ChatResult,
   CreatedKey,
   CreatedUser,
@@ -49,6 +57,7 @@ export type {
   Memory,
   MemoryEvent,
   Message,
+  OwnKey,
   RotatedKey,
   SearchResult,
   Session,
@@ -60,6 +69,8 @@ export type {
 
 export type AddMemoryInput = z.input<typeof AddMemoryBody>;
 export type UpdateMemoryInput = z.input<typeof UpdateMemoryBody>;
+/** One item of POST /v1/memories/batch. */
+export type BatchAddItem = z.input<typeof BatchAddBody>["items"][number];
 export type SearchInput = z.input<typeof SearchBody>;
 /** Query of GET /v1/memories, without the cursor the iterator manages (`limit` is the page size). */
 export type ListMemoriesInput = Omit<z.input<typeof ListQuery>, "cursor" | "limit"> & { limit?: number };
@@ -83,6 +94,18 @@ export type ListUsersInput = Omit<z.input<typeof ListUsersQuery>, "cursor" | "li
 export type CreateKeyInput = z.input<typeof CreateKeyBody>;
 export type RotateKeyInput = z.input<typeof RotateKeyBody>;
 export type CreateTenantInput = z.input<typeof CreateTenantBody>;
+/** POST /v1/me/keys: as an admin's key creation, without `app` (the new key is bound to the calling key's app). */
+export type CreateOwnKeyInput = Omit<CreateKeyInput, "app">;
+
+/** Filters of GET /v1/audit, without the cursor the iterator manages (`limit` is the page size). */
+export type ListAuditInput = Omit<z.input<typeof AuditQuery>, "cursor" | "limit"> & { limit?: number };
+
+/** What GET /v1/export exports: with the admin key a user (`user_id`, `tenant`), a tenant, or `all`. */
+export type ExportInput = Omit<z.input<typeof ExportQuery>, "all"> & { all?: boolean };
+/** One record of an export file: header, tenant, user, app, memory, memory_event, session, message, end. */
+export type ExportRecord = TransferRecord;
+/** POST /v1/import's answer: what was imported, skipped and refused. */
+export type ImportSummary = z.infer<typeof ImportSummarySchema>;
 
 /** One page of a cursor-paginated listing. */
 export interface Page<T> {

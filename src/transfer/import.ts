@@ -18,7 +18,7 @@ import type { Db, Queryable } from "../db/db.js";
 import type { Embedder } from "../embeddings/embedder.js";
 import { newId } from "../ids.js";
 import { vectorLiteral } from "../memories/sql.js";
-import { findJsonProblem } from "../validation.js";
+import { findJsonProblem, METADATA_MAX_DEPTH } from "../validation.js";
 import {
   type Counts,
   type HeaderRecord,
@@ -273,7 +273,8 @@ async function finish(
 /** The record, or why the value is not one. */
 function validate(value: unknown, services: ImportServices): TransferRecord | string {
   if (value instanceof UnparsableLine) return value.message;
-  const problem = findJsonProblem(value);
+  // A record nests metadata (METADATA_MAX_DEPTH levels) a level or two down; anything deeper is not one.
+  const problem = findJsonProblem(value, METADATA_MAX_DEPTH + 4);
   if (problem) return `${problem.path.join(".") || "line"}: ${problem.message}`;
   const parsed = TransferRecordSchema.safeParse(value);
   if (!parsed.success) {

@@ -1,5 +1,5 @@
 /** Running the built CLI (dist/cli/main.js) in tests: a clean environment, a spawned command, a server on a free port. */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -9,9 +9,23 @@ export const ROOT = join(import.meta.dirname, "..", "..");
 export const CLI = join(ROOT, "dist", "cli", "main.js");
 export const ADMIN_KEY = "ek_admin_clicmdsclicmdsclicmdsclicmdscli";
 export const SLOW = 180_000;
-const READY_TIMEOUT_MS = 90_000;
+/** How long a spawned server may take to answer /healthz (two cores shared with other suites, a first start). */
+export const READY_TIMEOUT_MS = 90_000;
 /** A cwd with no engram.yaml in it: configuration comes from the env each test gives. */
 export const CWD = mkdtempSync(join(tmpdir(), "engram-cli-cwd-"));
+
+/**
+ * V8 flags for every spawned CLI process, commands and test servers: the baseline compilers only (Liftoff for
+ * WebAssembly, no TurboFan for JavaScript). A command lives a few seconds and runs most of its code once, yet by
+ * default V8 spends about half of its CPU optimising PGlite's and the embedding model's WebAssembly and the hot
+ * JavaScript in the background (measured on `memories list` directly on PGlite: 2.2 s of CPU by default, 1.0 s with
+ * these; `serve` up to its first answer: 2.3 s, 1.1 s). The flags change how code is compiled, not what it does: the
+ * commands, their output and exit codes are the same. Each is probed once, so a Node whose V8 lacks one runs the
+ * commands without it rather than failing every test.
+ */
+export const NODE_FLAGS: readonly string[] = ["--liftoff-only", "--no-opt"].filter(
+  (flag) => spawnSync(process.execPath, [flag, "-e", "0"], { stdio: "ignore" }).status === 0,
+);
 
 export interface Result {
   code: number | null;
@@ -38,12 +52,14 @@ export function buildCli(): void {
     execFileSync(process.execPath, ["scripts/build-if-needed.mjs"], { cwd: ROOT, stdio: "inherit" });
   } catch (err) {
     if (!existsSync(CLI)) throw err;
+    process.stderr.write("cli tests: the build reported errors; testing the dist/ it emitted\n");
   }
 }
 
+/** Runs `engram ARGS` (the built CLI) with the clean environment plus `env`, stdin closed. */
 export function engram(args: string[], env: Record<string, string>): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, ...args], {
       cwd: CWD,
       env: { ...baseEnv(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -62,6 +78,33 @@ export function engram(args: string[], env: Record<string, string>): Promise<Res
       children.delete(child);
       resolve({ code, stdout, stderr });
     });
+  });
+}
+
+/** util-linux `script`, which gives a command a terminal (for the CLI's confirmation prompts). */
+export const hasScript = existsSync("/usr/bin/script");
+
+/** Runs `engram ARGS` on a pseudo-terminal (stdin is a TTY), typing `input`; stdout and stderr arrive merged. */
+export function engramInTty(args: string[], env: Record<string, string>, input: string): Promise<Result> {
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, ...NODE_FLAGS, CLI, ...args].map(quote).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("/usr/bin/script", ["-qec", command, "/dev/null"], {
+      cwd: CWD,
+      env: { ...baseEnv(), ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    children.add(child);
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.once("error", reject);
+    child.once("close", (code) => {
+      children.delete(child);
+      resolve({ code, stdout, stderr: "" });
+    });
+    child.stdin.end(input);
   });
 }
 
@@ -88,9 +131,10 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** `engram serve` on a free port with ADMIN_KEY (unless `env` names another), once it answers /healthz. */
 export async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, "serve"], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, "serve"], {
     cwd: CWD,
     env: {
       ...baseEnv(),
