@@ -1,5 +1,5 @@
 // Reporting a bench run: what it ran on (commit, Node, CPUs, load), its JSON in bench/results/, and text tables.
-import { execFileSync } from "node:child_process";
+import { type ExecFileSyncOptionsWithStringEncoding, execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
@@ -18,8 +18,13 @@ export function environment(): Record<string, unknown> {
   let dirty = false;
   if (!process.env.ENGRAM_BENCH_COMMIT) {
     try {
-      commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
-      const status = execFileSync("git", ["status", "--porcelain", "src"], { cwd: ROOT, encoding: "utf8" });
+      const quiet: ExecFileSyncOptionsWithStringEncoding = {
+        cwd: ROOT,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      };
+      commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], quiet).trim();
+      const status = execFileSync("git", ["status", "--porcelain", "src"], quiet);
       dirty = status.trim() !== "";
     } catch {
       // not a git checkout
