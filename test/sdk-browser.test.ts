@@ -20,6 +20,7 @@ import {
 } from "./helpers/engram-process.js";
 import { type FakeEmbeddings, startFakeEmbeddings } from "./helpers/fake-embeddings.js";
 import { ADMIN_KEY } from "./helpers/runtime.js";
+import { expectFirstProgram, FIRST_PROGRAM } from "./helpers/sdk-first-program.js";
 import { type Browser, findChromium, launchChromium } from "./web/chromium.js";
 
 const CHROMIUM = findChromium();
@@ -37,29 +38,8 @@ if (!CHROMIUM) {
 const PAGE = `<!doctype html><meta charset="utf-8"><title>sdk</title>
 <script type="module">
 import { EngramClient, EngramError } from "./index.js";
-window.run = async (baseUrl, apiKey) => {
-  const client = new EngramClient({ baseUrl, apiKey });
-  const out = {};
-  for (const text of ["browser fact one", "browser fact two", "browser fact three"]) {
-    await client.memories.add({ text });
-  }
-  out.search = (await client.memories.search({ query: "browser fact two", limit: 3 })).map((r) => r.text);
-  out.listed = [];
-  for await (const m of client.memories.list({ limit: 2 })) out.listed.push(m.text);
-  const session = await client.sessions.create();
-  const stream = await client.chat("Remember that I water the plants on Fridays", { sessionId: session.id, stream: true });
-  let streamed = "";
-  for await (const token of stream) streamed += token;
-  out.streamed = streamed.length;
-  out.messages = (await client.sessions.get(session.id)).messages.length;
-  try {
-    await new EngramClient({ baseUrl, apiKey: "ek_user_not_a_key_at_all_000000000000" }).memories.search({ query: "x" });
-    out.error = "none";
-  } catch (err) {
-    out.error = err instanceof EngramError ? [err.status, err.code, typeof err.requestId] : String(err);
-  }
-  return out;
-};
+${FIRST_PROGRAM}
+window.run = (baseUrl, apiKey) => firstProgram(EngramClient, EngramError, baseUrl, apiKey);
 window.ready = true;
 </script>`;
 
@@ -132,14 +112,6 @@ describe.skipIf(!CHROMIUM)("the SDK in chromium", () => {
       [server.url, user.body.api_key as string],
     );
     expect(failed).toEqual([]);
-    expect(out).toMatchObject({
-      listed: expect.arrayContaining(["browser fact one", "browser fact two", "browser fact three"]),
-      messages: 2,
-      error: [401, "invalid_api_key", "string"],
-    });
-    const o = out as { search: string[]; listed: string[]; streamed: number };
-    expect(o.search[0]).toBe("browser fact two");
-    expect(o.listed).toHaveLength(3);
-    expect(o.streamed).toBeGreaterThan(0);
+    expectFirstProgram(out);
   }, 120_000);
 });

@@ -21,6 +21,7 @@ import {
 } from "./helpers/engram-process.js";
 import { type FakeEmbeddings, startFakeEmbeddings } from "./helpers/fake-embeddings.js";
 import { ADMIN_KEY } from "./helpers/runtime.js";
+import { expectFirstProgram, FIRST_PROGRAM } from "./helpers/sdk-first-program.js";
 
 function find(name: string): string | undefined {
   const dir = process.env.ENGRAM_TEST_RUNTIMES;
@@ -51,28 +52,12 @@ for (const r of RUNTIMES) {
   );
 }
 
-/** What each runtime runs: the same calls as a user's first program, its findings printed as one JSON line. */
+/** What each runtime runs: the first program, its findings printed as one JSON line. */
 function script(clientUrl: string): string {
   return `import { EngramClient, EngramError } from ${JSON.stringify(clientUrl)};
-const [baseUrl, apiKey] = [globalThis.Deno ? Deno.args[0] : process.argv[2], globalThis.Deno ? Deno.args[1] : process.argv[3]];
-const client = new EngramClient({ baseUrl, apiKey });
-const out = {};
-for (const text of ["runtime fact one", "runtime fact two", "runtime fact three"]) await client.memories.add({ text });
-out.search = (await client.memories.search({ query: "runtime fact two", limit: 3 })).map((r) => r.text);
-out.listed = [];
-for await (const m of client.memories.list({ limit: 2 })) out.listed.push(m.text);
-const session = await client.sessions.create();
-let streamed = "";
-for await (const token of client.chat("Remember that I swim on Mondays", { sessionId: session.id, stream: true })) streamed += token;
-out.streamed = streamed.length;
-out.messages = (await client.sessions.get(session.id)).messages.length;
-try {
-  await new EngramClient({ baseUrl, apiKey: "ek_user_not_a_key_at_all_000000000000" }).memories.search({ query: "x" });
-  out.error = "none";
-} catch (err) {
-  out.error = err instanceof EngramError ? [err.status, err.code, typeof err.requestId] : String(err);
-}
-console.log(JSON.stringify(out));
+${FIRST_PROGRAM}
+const args = globalThis.Deno ? Deno.args : process.argv.slice(2);
+console.log(JSON.stringify(await firstProgram(EngramClient, EngramError, args[0], args[1])));
 `;
 }
 
@@ -122,11 +107,6 @@ describe.each(RUNTIMES.filter((r) => r.path))("the SDK under $name", (runtime) =
       );
     });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    const out = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");
-    expect(out.search[0]).toBe("runtime fact two");
-    expect(out.listed).toHaveLength(3);
-    expect(out.streamed).toBeGreaterThan(0);
-    expect(out.messages).toBe(2);
-    expect(out.error).toEqual([401, "invalid_api_key", "string"]);
+    expectFirstProgram(JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}"));
   }, 120_000);
 });
