@@ -3,7 +3,7 @@
  * streamed from the caller's source. Neither holds a whole file in memory.
  */
 import { EngramError } from "./errors.js";
-import type { OpenResponse, Transport, UploadBody } from "./transport.js";
+import { type OpenResponse, readAll, type Transport, type UploadBody } from "./transport.js";
 import type { CallOptions, ExportInput, ExportRecord, ImportSummary } from "./types.js";
 
 const NDJSON = "application/x-ndjson";
@@ -43,40 +43,22 @@ export async function* exportRecords(
 async function* lines(open: OpenResponse): AsyncGenerator<string> {
   const body = open.response.body;
   if (!body) throw new EngramError({ code: "stream_incomplete", status: 0, message: "no response body" });
-  const reader = body.getReader();
   const decoder = new TextDecoder();
   let pending = "";
-  // The body was read to its end, or failed: nothing left to cancel.
-  let settled = false;
-  try {
-    for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        chunk = await reader.read();
-      } catch (err) {
-        settled = true;
-        throw err;
-      }
-      const { value, done } = chunk;
-      open.touch();
-      pending += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      let nl = pending.indexOf("\n");
-      while (nl >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        if (line !== "") yield line;
-        nl = pending.indexOf("\n");
-      }
-      if (done) {
-        settled = true;
-        break;
-      }
+  // readAll cancels the download when the caller leaves the loop early.
+  for await (const value of readAll(body)) {
+    open.touch();
+    pending += decoder.decode(value, { stream: true });
+    let nl = pending.indexOf("\n");
+    while (nl >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line !== "") yield line;
+      nl = pending.indexOf("\n");
     }
-    if (pending !== "") yield pending;
-  } finally {
-    // Stops the download when the caller leaves the loop early.
-    if (!settled) await reader.cancel();
   }
+  pending += decoder.decode();
+  if (pending !== "") yield pending;
 }
 
 /**

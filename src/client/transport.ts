@@ -184,8 +184,8 @@ function uploadStream(
   });
 }
 
-/** A ReadableStream's chunks; leaving early cancels it (a file being read stops). */
-async function* readAll(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+/** A ReadableStream's chunks; leaving early cancels it (a file being read stops, a download ends). */
+export async function* readAll(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
   const reader = stream.getReader();
   // The stream ended or failed: nothing left to cancel.
   let settled = false;
