@@ -243,12 +243,13 @@ export async function seedEngram(
       }
     }
 
-    // Per-user keyword statistics (migration 010) are kept by triggers on memories (row triggers when this was written).
-    // For a 50,000-memory user that is 50,000 updates of the same few hundred rows, which any long transaction
-    // elsewhere in the cluster (holding back pruning) turns quadratic (measured: 12 s on a quiet cluster, 509 s beside
-    // another session's 20-minute transaction). So when those are the only trigger-kept tables, the user triggers are
-    // off during the load and the statistics are computed in bulk after it, the way the migration backfills them;
-    // the template's statistics, written by the trigger through the API, are the check that the two agree.
+    // Per-user keyword statistics (migration 010) are kept by statement-level triggers on memories. The seeder still
+    // computes them in bulk instead: with the row triggers of the first version, a 50,000-memory user was 50,000
+    // updates of the same few hundred rows, which any long transaction elsewhere in the cluster turned quadratic
+    // (12 s on a quiet cluster, 509 s beside another session's 20-minute transaction), and one bulk pass stays the
+    // cheapest way to load. So when those are the only trigger-kept tables, the user triggers are off during the load
+    // and the statistics are computed after it, the way the migration backfills them; the template's statistics,
+    // written by the trigger through the API, are the check that the two agree.
     const bulkStats =
       unknownTables.length > 0 && unknownTables.every((t) => KEYWORD_STATS_TABLES.includes(t))
         ? await keywordStatsSnapshot(db, tpl.id)
