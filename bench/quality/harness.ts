@@ -5,6 +5,7 @@ import { Bm25, rrf } from "./bm25.js";
 import type { Dataset } from "./dataset.js";
 import type { Category } from "./kit.js";
 import { aggregate, type MethodScores, type QuestionScore, scoreQuestion } from "./metrics.js";
+import { HALVES, type Half, SPLIT_RULE } from "./split.js";
 
 /** What the harness needs from an Engram: TestEngram (test/helpers/runtime.ts) fits. */
 export interface Caller {
@@ -31,14 +32,28 @@ export interface CrossUserHit {
   owner: string | null;
 }
 
+/** One half's figures: the same shape as the whole set's. */
+export interface HalfScores {
+  users: string[];
+  questions: number;
+  methods: Record<Method, MethodScores | null>;
+}
+
 export interface QualityResult {
   dataset: { name: string; version: number; users: number; memories: number; questions: number };
   embedding_model: string | null;
   support: ModeSupport;
-  /** null: the API has no such mode yet. */
+  /** The whole run (`all`). null: the API has no such mode yet. */
   methods: Record<Method, MethodScores | null>;
+  /** The same figures per half (bench/quality/split.ts); null for a half the run did not cover. */
+  halves: { rule: string } & Record<Half, HalfScores | null>;
   cross_user: CrossUserHit[];
-  questions: { id: string; category: Category; first_rank: Partial<Record<Method, number | null>> }[];
+  questions: {
+    id: string;
+    category: Category;
+    half: Half;
+    first_rank: Partial<Record<Method, number | null>>;
+  }[];
   timings_ms: { load: number; search: number };
 }
 
@@ -104,6 +119,8 @@ export async function detectModes(e: Caller, key: string): Promise<ModeSupport> 
 
 export interface RunOptions {
   adminKey: string;
+  /** Each user's half, from splitUsers() over the whole dataset (a subset would be split differently). */
+  halves: ReadonlyMap<string, Half>;
   /** Concurrent requests while loading and searching. */
   concurrency?: number;
   /** Depth of the semantic and BM25 lists the RRF baseline fuses. */
@@ -116,6 +133,8 @@ export async function runQuality(e: Caller, d: Dataset, opts: RunOptions): Promi
   const concurrency = opts.concurrency ?? 16;
   const depth = opts.fusionDepth ?? 30;
   const log = opts.log ?? (() => {});
+  const unsplit = d.users.find((u) => !opts.halves.has(u.id));
+  if (unsplit) throw new Error(`user ${unsplit.id} is in no half: pass splitUsers() of the whole dataset`);
   const t0 = performance.now();
   const loaded = await loadIntoEngram(e, d, opts.adminKey, concurrency);
   const loadMs = performance.now() - t0;
@@ -175,13 +194,24 @@ export async function runQuality(e: Caller, d: Dataset, opts: RunOptions): Promi
   const searchMs = performance.now() - t1;
   log(`asked ${d.questions.length} questions in ${(searchMs / 1000).toFixed(1)} s`);
 
-  const methods = {} as Record<Method, MethodScores | null>;
-  for (const m of METHODS) {
-    const items = perQuestion.flatMap(({ q, scores }) => {
-      const s = scores[m];
-      return s ? [{ category: q.category, score: s }] : [];
-    });
-    methods[m] = items.length > 0 ? aggregate(items) : null;
+  const halfOf = (user: string): Half => opts.halves.get(user) ?? "tune"; // checked on entry
+  // One load, one set of searches: the halves are the same per-question scores, filtered.
+  const score = (keep: (user: string) => boolean) => {
+    const methods = {} as Record<Method, MethodScores | null>;
+    for (const m of METHODS) {
+      const items = perQuestion.flatMap(({ q, scores }) => {
+        const s = scores[m];
+        return s && keep(q.user) ? [{ category: q.category, score: s }] : [];
+      });
+      methods[m] = items.length > 0 ? aggregate(items) : null;
+    }
+    return methods;
+  };
+  const halves = { rule: SPLIT_RULE } as QualityResult["halves"];
+  for (const h of HALVES) {
+    const users = d.users.filter((u) => halfOf(u.id) === h).map((u) => u.id);
+    const questions = d.questions.filter((q) => halfOf(q.user) === h).length;
+    halves[h] = questions > 0 ? { users, questions, methods: score((u) => halfOf(u) === h) } : null;
   }
   return {
     dataset: {
@@ -193,11 +223,13 @@ export async function runQuality(e: Caller, d: Dataset, opts: RunOptions): Promi
     },
     embedding_model: model,
     support,
-    methods,
+    methods: score(() => true),
+    halves,
     cross_user: crossUser,
     questions: perQuestion.map(({ q, scores }) => ({
       id: q.id,
       category: q.category,
+      half: halfOf(q.user),
       first_rank: Object.fromEntries(Object.entries(scores).map(([m, s]) => [m, s.first])),
     })),
     timings_ms: { load: Math.round(loadMs), search: Math.round(searchMs) },

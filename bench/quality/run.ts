@@ -1,13 +1,15 @@
 // `npm run bench:quality`: the retrieval-quality benchmark; writes bench/results/quality-*.json and docs/retrieval.md.
 // Exits 1 if any search returned another user's memory. Options: --backend pglite|postgres (repeatable), --users N
-// (the first N users; writes nothing), --no-docs. PostgreSQL runs when ENGRAM_BENCH_DATABASE_URL or
+// (the first N users; writes nothing), --split tune|held-out|all (one half's users; writes nothing unless all),
+// --no-docs. PostgreSQL runs when ENGRAM_BENCH_DATABASE_URL or
 // ENGRAM_TEST_DATABASE_URL is set (a database is created and dropped).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { readDataset, subset } from "./dataset.js";
 import { runQuality } from "./harness.js";
-import { readResults, type SavedResult, textTable, updateDoc } from "./report.js";
+import { readResults, type SavedResult, textTables, updateDoc } from "./report.js";
+import { SPLITS, type Split, splitUsers, usersOf } from "./split.js";
 
 const RESULTS = fileURLToPath(new URL("../results/", import.meta.url));
 const DOC = fileURLToPath(new URL("../../docs/retrieval.md", import.meta.url));
@@ -16,6 +18,7 @@ const { values } = parseArgs({
   options: {
     backend: { type: "string", multiple: true },
     users: { type: "string" },
+    split: { type: "string", default: "all" },
     "no-docs": { type: "boolean", default: false },
   },
 });
@@ -27,7 +30,12 @@ const { backends } = await import("../../test/helpers/backends.js");
 const { ADMIN_KEY, startEngram, testEmbedder } = await import("../../test/helpers/runtime.js");
 
 const wall0 = performance.now();
-let dataset = readDataset();
+const split = values.split as Split;
+if (!SPLITS.includes(split)) throw new Error(`--split ${split}: expected one of ${SPLITS.join(", ")}`);
+const full = readDataset();
+// Split the whole dataset before any subset: a subset's users keep the half they have in the full run.
+const halves = splitUsers(full);
+let dataset = split === "all" ? full : subset(full, usersOf(full, halves, split));
 if (values.users)
   dataset = subset(
     dataset,
@@ -53,6 +61,7 @@ try {
     try {
       const result = await runQuality(engram, dataset, {
         adminKey: ADMIN_KEY,
+        halves,
         log: (l) => process.stdout.write(`${l}\n`),
       });
       const out: SavedResult = {
@@ -62,7 +71,7 @@ try {
         ...result,
       };
       process.stdout.write(
-        `${result.support.modes ? "" : `keyword/hybrid: not implemented yet (${result.support.note})\n`}\n${textTable(out)}\n`,
+        `${result.support.modes ? "" : `keyword/hybrid: not implemented yet (${result.support.note})\n`}\n${textTables(out)}\n`,
       );
       if (result.cross_user.length > 0) {
         leaked += result.cross_user.length;
@@ -84,13 +93,12 @@ if (leaked > 0) {
   process.stderr.write(`\n*** FAILED: ${leaked} cross-user results; results and docs left untouched.\n`);
   process.exit(1);
 }
-const full = !values.users;
-if (full) {
+if (!values.users && split === "all") {
   mkdirSync(RESULTS, { recursive: true });
   for (const r of saved)
     writeFileSync(`${RESULTS}quality-${r.backend}.json`, `${JSON.stringify(r, null, 2)}\n`);
   if (!values["no-docs"]) updateDoc(DOC, readResults(RESULTS));
 } else {
-  process.stdout.write("\n(a --users subset: results and docs not written)\n");
+  process.stdout.write("\n(a --users or --split subset: results and docs not written)\n");
 }
 process.stdout.write(`\nwall time ${((performance.now() - wall0) / 1000).toFixed(1)} s\n`);
