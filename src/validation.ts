@@ -112,3 +112,16 @@ export const IsoTimestampSchema = z.iso
   .datetime({ offset: true })
   .refine(isStorableTimestamp, "must be a date-time from year 0001 to 9999 with an offset within ±14:00")
   .openapi({ format: "date-time", example: "2026-01-08T10:00:00Z" });
+
+/** Outside these instants a time's UTC form leaves years 0001 to 9999, so it could not be read back, nor exported. */
+const STORED_MIN_MS = Date.parse("0001-01-01T00:00:00Z");
+const STORED_MAX_MS = Date.parse("9999-12-31T23:59:59Z");
+
+/**
+ * A date-time the caller stores (a memory's occurred_at), not only compares: IsoTimestampSchema, and in UTC too
+ * inside years 0001 to 9999 (0001-01-01T00:00:00+14:00 is year 0 in UTC, which an export could not write back).
+ */
+export const StoredTimestampSchema = IsoTimestampSchema.refine((s) => {
+  const ms = Date.parse(s);
+  return ms >= STORED_MIN_MS && ms <= STORED_MAX_MS;
+}, "must be from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z in UTC");

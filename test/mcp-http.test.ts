@@ -154,7 +154,7 @@ describe.each(backends)("MCP over Streamable HTTP ($name)", (backend) => {
     }
     const add = tools.find((t) => t.name === "add_memories");
     expect(add?.inputSchema.required).toEqual(["text"]);
-    expect(Object.keys(add?.inputSchema.properties ?? {}).sort()).toEqual(["infer", "text"]);
+    expect(Object.keys(add?.inputSchema.properties ?? {}).sort()).toEqual(["infer", "occurred_at", "text"]);
     expect(client.getServerVersion()?.name).toBe("engram");
   });
 

@@ -65,6 +65,7 @@ describe.each(backends)("memories ($name)", (backend) => {
         "created_at",
         "id",
         "metadata",
+        "occurred_at",
         "score",
         "session_id",
         "state",

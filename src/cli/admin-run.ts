@@ -82,6 +82,7 @@ const FLAG_OF: Record<string, string> = {
   id: "tenant id",
   key_id: "--actor-key",
   action: "--action",
+  occurred_at: "--occurred-at",
 };
 
 /** Checks input with the same schema the server uses, so both modes refuse the same things with the same words. */

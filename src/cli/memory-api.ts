@@ -7,6 +7,8 @@ export interface MemoryAddInput {
   metadata?: Record<string, unknown> | undefined;
   app?: string | undefined;
   session_id?: string | undefined;
+  /** ISO 8601; undefined: now. */
+  occurred_at?: string | undefined;
 }
 
 export interface MemoryListInput {

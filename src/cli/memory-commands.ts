@@ -40,20 +40,28 @@ ${USER_HELP}`,
       .description("store a memory verbatim (an identical active one is returned instead of a duplicate)")
       .option("--metadata <json>", 'a JSON object stored with it, e.g. \'{"source":"cli"}\'')
       .option("--app <app>", "the app it belongs to")
-      .option("--session <session_id>", "the session it came from"),
+      .option("--session <session_id>", "the session it came from")
+      .option(
+        "--occurred-at <time>",
+        "when it happened or was said, ISO 8601 with Z or an offset (default: now)",
+      ),
   )
     .addHelpText(
       "after",
-      `\nExamples:\n  engram memories add "Alice prefers tea" --user alice --metadata '{"source":"cli"}'\n${USER_HELP}`,
+      `\nExamples:\n  engram memories add "Alice prefers tea" --user alice --metadata '{"source":"cli"}'\n  engram memories add "Alice moved to Berlin" --user alice --occurred-at 2025-06-01T00:00:00Z\n${USER_HELP}`,
     )
     .action(
       guarded(
-        async (text: string, opts: UserFlags & { metadata?: string; app?: string; session?: string }) => {
+        async (
+          text: string,
+          opts: UserFlags & { metadata?: string; app?: string; session?: string; occurredAt?: string },
+        ) => {
           const body = validate(AddMemoryBody, {
             text,
             metadata: opts.metadata === undefined ? undefined : parseJsonObject(opts.metadata, "--metadata"),
             app: opts.app,
             session_id: opts.session,
+            occurred_at: opts.occurredAt,
           });
           await runAsUser(opts, async (api) => {
             const { memory, created } = await api.add({
@@ -61,6 +69,7 @@ ${USER_HELP}`,
               metadata: body.metadata,
               app: body.app,
               session_id: body.session_id ?? undefined,
+              occurred_at: body.occurred_at,
             });
             if (opts.json) return printJson({ ...memory, ...(created !== undefined ? { created } : {}) });
             out(`${created === false ? "Already stored as" : "Added"} memory ${bold(memory.id)}.`);
@@ -315,6 +324,7 @@ function printMemory(m: Memory): void {
     ["state", m.state],
     ["session", m.session_id ?? "-"],
     ["metadata", JSON.stringify(m.metadata)],
+    ["occurred", `${when(m.occurred_at)} UTC`],
     ["created", `${when(m.created_at)} UTC`],
     ["updated", `${when(m.updated_at)} UTC`],
   ];

@@ -35,6 +35,26 @@ const START_PARAMS = [
   "fsync=on",
 ];
 
+/** timestamptz's type oid. */
+const TIMESTAMPTZ = 1184;
+
+const PG_TIMESTAMPTZ = /^(\d{4})-(\d\d)-(\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)([+-]\d\d)(?::(\d\d))?(?::(\d\d))?$/;
+
+/**
+ * A timestamptz in PostgreSQL's text form ("0001-01-01 00:00:00+00"), read as ISO 8601. PGlite's own parser hands
+ * the text to `new Date()`, whose non-ISO parsing takes years below 100 for 19xx or 20xx: an occurred_at in year
+ * 0001 came back as 2001. Other forms (BC, past year 9999, infinity) are left to that parser, as before.
+ */
+export function parseTimestamptz(text: string): Date {
+  const m = PG_TIMESTAMPTZ.exec(text);
+  if (!m) return new Date(text);
+  const [, y, mo, d, time, offH, offM = "00", offS] = m;
+  const date = new Date(`${y}-${mo}-${d}T${time}${offH}:${offM}`);
+  // Historical zones may carry offset seconds, which ISO 8601 cannot: applied by hand, with the hour's sign.
+  if (offS) date.setTime(date.getTime() - Number(`${offH?.[0]}1`) * Number(offS) * 1000);
+  return date;
+}
+
 interface PgliteQueryable {
   query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
   exec(sql: string): Promise<unknown>;
@@ -86,6 +106,7 @@ export class PgliteDb implements Db {
       const pg = await PGlite.create({
         ...(dataDir ? { dataDir: `${dataDir}/pgdata` } : {}),
         extensions: { vector },
+        parsers: { [TIMESTAMPTZ]: (text: string) => parseTimestamptz(text) },
         startParams: START_PARAMS,
       });
       return new PgliteDb(pg, lock, log);

@@ -5,7 +5,7 @@ import type { Actor } from "../identity/principal.js";
 import type { BatchAddResult, Memory, SearchResult } from "../memories/schemas.js";
 import type { Services } from "../services.js";
 import type { SessionDetail } from "../sessions/schemas.js";
-import type { ExtractionResult, MemoryPage, MemoryPort } from "./tools.js";
+import type { AddInput, ExtractionResult, MemoryPage, MemoryPort } from "./tools.js";
 
 /** Resolves the acting user for one tool call and checks the key carries `scope` (REST's actorFor). */
 export type ActorFor = (scope: Scope) => Promise<Actor>;
@@ -16,19 +16,23 @@ export class LocalMemoryPort implements MemoryPort {
     private readonly actorFor: ActorFor,
   ) {}
 
-  async add(input: { text: string; infer: boolean }): Promise<{ results: ExtractionResult[] }> {
+  async add(input: AddInput): Promise<{ results: ExtractionResult[] }> {
     const actor = await this.actorFor("memories:write");
-    const added = await this.services.memories.add(actor, { text: input.text, infer: input.infer });
+    const added = await this.services.memories.add(actor, {
+      text: input.text,
+      infer: input.infer,
+      occurred_at: input.occurred_at,
+    });
     if (added.infer) return { results: added.results };
     // An identical active memory already existed: nothing was added (mem0's NONE).
     return { results: [{ event: added.created ? "ADD" : "NONE", memory: added.memory }] };
   }
 
-  async addBatch(texts: string[]): Promise<BatchAddResult> {
+  async addBatch(texts: string[], occurredAt?: string): Promise<BatchAddResult> {
     const actor = await this.actorFor("memories:write");
     const results = await this.services.memories.addBatch(
       actor,
-      texts.map((text) => ({ text })),
+      texts.map((text) => ({ text, occurred_at: occurredAt })),
     );
     const count = (s: string) => results.filter((r) => r.status === s).length;
     return { results, created: count("created"), existing: count("existing"), failed: count("error") };

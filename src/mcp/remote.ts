@@ -13,7 +13,7 @@ import {
 } from "../memories/schemas.js";
 import { OutboundError, requestJson } from "../outbound/http.js";
 import { type SessionDetail, SessionDetailSchema } from "../sessions/schemas.js";
-import type { ExtractionResult, MemoryPage, MemoryPort } from "./tools.js";
+import type { AddInput, ExtractionResult, MemoryPage, MemoryPort } from "./tools.js";
 
 export interface RemoteOptions {
   /** The server's base URL, e.g. http://127.0.0.1:8765. */
@@ -92,17 +92,18 @@ export class RemoteMemoryPort implements MemoryPort {
     return new AppError(isErrorCode(error?.code) ? error.code : "internal_error", message, field);
   }
 
-  async add(input: { text: string; infer: boolean }): Promise<{ results: ExtractionResult[] }> {
+  async add(input: AddInput): Promise<{ results: ExtractionResult[] }> {
     const out = await this.call(AddResponse, "POST", "/v1/memories", {
       text: input.text,
       ...(input.infer ? { infer: true } : {}),
+      ...(input.occurred_at ? { occurred_at: input.occurred_at } : {}),
     });
     return "results" in out ? out : { results: [{ event: "ADD", memory: out }] };
   }
 
-  addBatch(texts: string[]): Promise<BatchAddResult> {
+  addBatch(texts: string[], occurredAt?: string): Promise<BatchAddResult> {
     return this.call(BatchAddResponse, "POST", "/v1/memories/batch", {
-      items: texts.map((text) => ({ text })),
+      items: texts.map((text) => ({ text, ...(occurredAt ? { occurred_at: occurredAt } : {}) })),
     });
   }
 

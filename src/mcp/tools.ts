@@ -14,7 +14,7 @@ import {
   SearchResultSchema,
 } from "../memories/schemas.js";
 import { type SessionDetail, SessionDetailSchema } from "../sessions/schemas.js";
-import { noNul } from "../validation.js";
+import { noNul, StoredTimestampSchema } from "../validation.js";
 
 export type ExtractionResult = z.infer<typeof ExtractionResultSchema>;
 
@@ -28,15 +28,22 @@ export interface MemoryPage {
  * services (local.ts) and over a running server's REST API (remote.ts); neither adds logic of its own.
  */
 export interface MemoryPort {
-  add(input: { text: string; infer: boolean }): Promise<{ results: ExtractionResult[] }>;
-  /** Stores several texts verbatim in one go (POST /v1/memories/batch). */
-  addBatch(texts: string[]): Promise<BatchAddResult>;
+  add(input: AddInput): Promise<{ results: ExtractionResult[] }>;
+  /** Stores several texts verbatim in one go (POST /v1/memories/batch), all with the same occurred_at if given. */
+  addBatch(texts: string[], occurredAt?: string): Promise<BatchAddResult>;
   search(input: { query: string; limit: number }): Promise<SearchResult[]>;
   list(input: { limit: number; cursor?: string | undefined }): Promise<MemoryPage>;
   update(id: string, text: string): Promise<Memory>;
   remove(id: string): Promise<void>;
   removeAll(): Promise<{ deleted: number }>;
   sessionHistory(sessionId: string): Promise<SessionDetail>;
+}
+
+export interface AddInput {
+  text: string;
+  infer: boolean;
+  /** ISO 8601; undefined: now. */
+  occurred_at?: string | undefined;
 }
 
 export interface McpServerOptions {
@@ -54,6 +61,11 @@ const INSTRUCTIONS =
 /** A memory id as the tools take it; any string is accepted and an unknown one answers "not found". */
 const MemoryId = noNul(z.string().min(1).max(64)).describe(
   "A memory id (mem_…) from search_memory or list_memories",
+);
+
+/** The same rule as REST's occurred_at: an ISO 8601 date-time with Z or an offset, years 0001 to 9999. */
+const OccurredAt = StoredTimestampSchema.optional().describe(
+  "When it happened or was said, ISO 8601 with Z or an offset (e.g. 2026-01-08T10:00:00Z); default: now",
 );
 
 const DeleteResult = { deleted: z.array(z.string()), not_found: z.array(z.string()) };
@@ -104,6 +116,7 @@ export function createMcpServer(port: MemoryPort, opts: McpServerOptions): McpSe
           .boolean()
           .optional()
           .describe("Extract facts with the server's LLM instead of storing the text as is (default false)"),
+        occurred_at: OccurredAt,
       },
       outputSchema: { results: z.array(ExtractionResultSchema) },
       annotations: {
@@ -113,7 +126,10 @@ export function createMcpServer(port: MemoryPort, opts: McpServerOptions): McpSe
         openWorldHint: false,
       },
     },
-    ({ text, infer }) => run("add_memories", () => port.add({ text, infer: infer ?? false })),
+    ({ text, infer, occurred_at }) =>
+      run("add_memories", () =>
+        port.add({ text, infer: infer ?? false, ...(occurred_at ? { occurred_at } : {}) }),
+      ),
   );
 
   server.registerTool(
@@ -129,6 +145,7 @@ export function createMcpServer(port: MemoryPort, opts: McpServerOptions): McpSe
           .min(1)
           .max(100)
           .describe("The facts to remember, one per item, in plain language"),
+        occurred_at: OccurredAt,
       },
       outputSchema: {
         results: z.array(BatchItemResultSchema),
@@ -143,7 +160,7 @@ export function createMcpServer(port: MemoryPort, opts: McpServerOptions): McpSe
         openWorldHint: false,
       },
     },
-    ({ texts }) => run("add_memories_batch", () => port.addBatch(texts)),
+    ({ texts, occurred_at }) => run("add_memories_batch", () => port.addBatch(texts, occurred_at)),
   );
 
   server.registerTool(

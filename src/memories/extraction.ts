@@ -33,6 +33,8 @@ export interface ExtractionInput {
   metadata?: AddMemoryInput["metadata"];
   app?: AddMemoryInput["app"];
   session_id?: AddMemoryInput["session_id"];
+  /** When the text or conversation was said: the occurred_at of every memory the extraction adds. */
+  occurred_at?: AddMemoryInput["occurred_at"];
 }
 
 /**
@@ -177,6 +179,8 @@ export async function extractMemories(
       ...(input.metadata ? { metadata: input.metadata } : {}),
       ...(input.app ? { app: input.app } : {}),
       ...(input.session_id ? { session_id: input.session_id } : {}),
+      // Facts added from this text happened when it was said; UPDATEs keep the time of the memory they change.
+      ...(input.occurred_at ? { occurred_at: input.occurred_at } : {}),
     });
 
   const results: ExtractionEvent[] = [];

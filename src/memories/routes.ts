@@ -170,7 +170,7 @@ function registerMemoryItemRoutes(app: App): void {
       tags,
       security,
       middleware: [needs("memories:write")],
-      summary: "Update a memory's text, metadata or state",
+      summary: "Update a memory's text, metadata, state or occurred_at",
       request: { params: IdParam, body: jsonBody(UpdateMemoryBody) },
       responses: { 200: jsonResponse(MemorySchema, "The updated memory"), ...errorResponses },
     }),

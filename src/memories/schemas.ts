@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { AppNameSchema } from "../apps/schemas.js";
 import { ERROR_CODES } from "../errors.js";
-import { IsoTimestampSchema, MetadataSchema, noNul } from "../validation.js";
+import { IsoTimestampSchema, MetadataSchema, noNul, StoredTimestampSchema } from "../validation.js";
 
 export { MetadataSchema };
 
@@ -12,6 +12,13 @@ export type MemoryState = z.infer<typeof MemoryStateSchema>;
 
 const Timestamp = z.string().openapi({ format: "date-time" });
 
+/** When the fact happened or was said, as the caller gives it; without it, the time of the add. */
+const OccurredAtInput = StoredTimestampSchema.openapi({
+  description:
+    "When the fact happened or was said (ISO 8601 with Z or an offset); default: now. Kept apart from created_at",
+  example: "2026-01-08T10:00:00Z",
+});
+
 export const MemorySchema = z
   .object({
     id: z.string().openapi({ example: "mem_01jh8x0000abcdefghjkmnpqrs" }),
@@ -20,7 +27,10 @@ export const MemorySchema = z
     app: z.string(),
     session_id: z.string().nullable(),
     state: MemoryStateSchema,
-    created_at: Timestamp,
+    occurred_at: Timestamp.openapi({
+      description: "When the fact happened or was said (given on add, else the time of the add)",
+    }),
+    created_at: Timestamp.openapi({ description: "When it was stored" }),
     updated_at: Timestamp,
   })
   .openapi("Memory");
@@ -46,6 +56,7 @@ export const AddMemoryBody = z
     metadata: MetadataSchema.optional(),
     app: AppNameSchema.optional(),
     session_id: noNul(z.string().min(1).max(64)).nullable().optional(),
+    occurred_at: OccurredAtInput.optional(),
   })
   .superRefine((b, ctx) => {
     if (b.text === undefined && b.messages === undefined) {
@@ -62,6 +73,8 @@ export interface AddMemoryInput {
   metadata?: Record<string, unknown> | undefined;
   app?: string | undefined;
   session_id?: string | null | undefined;
+  /** ISO 8601; undefined: now. */
+  occurred_at?: string | undefined;
 }
 
 export const BatchAddBody = z
@@ -74,6 +87,7 @@ export const BatchAddBody = z
             metadata: MetadataSchema.optional(),
             app: AppNameSchema.optional(),
             session_id: noNul(z.string().min(1).max(64)).nullable().optional(),
+            occurred_at: OccurredAtInput.optional(),
           })
           .strict(),
       )
@@ -114,10 +128,18 @@ export const UpdateMemoryBody = z
     text: noNul(z.string().trim().min(1, "must not be empty")).optional(),
     metadata: MetadataSchema.optional(),
     state: MemoryStateSchema.optional(),
+    occurred_at: OccurredAtInput.optional().openapi({
+      description: "Corrects when the fact happened or was said",
+    }),
   })
-  .refine((b) => b.text !== undefined || b.metadata !== undefined || b.state !== undefined, {
-    message: "give at least one of text, metadata, state",
-  })
+  .refine(
+    (b) =>
+      b.text !== undefined ||
+      b.metadata !== undefined ||
+      b.state !== undefined ||
+      b.occurred_at !== undefined,
+    { message: "give at least one of text, metadata, state, occurred_at" },
+  )
   .openapi("UpdateMemory");
 export type UpdateMemoryInput = z.infer<typeof UpdateMemoryBody>;
 
@@ -131,6 +153,12 @@ export const MemoryFiltersSchema = z
     }),
     created_after: IsoTimestampSchema.optional(),
     created_before: IsoTimestampSchema.optional(),
+    occurred_after: IsoTimestampSchema.optional().openapi({
+      description: "Only memories whose occurred_at is after this time",
+    }),
+    occurred_before: IsoTimestampSchema.optional().openapi({
+      description: "Only memories whose occurred_at is before this time",
+    }),
   })
   .strict()
   .openapi("MemoryFilters");
@@ -219,6 +247,12 @@ export const ListQuery = z.object({
   }),
   created_before: IsoTimestampSchema.optional().openapi({
     description: "Only memories created before this time",
+  }),
+  occurred_after: IsoTimestampSchema.optional().openapi({
+    description: "Only memories that happened (occurred_at) after this time",
+  }),
+  occurred_before: IsoTimestampSchema.optional().openapi({
+    description: "Only memories that happened (occurred_at) before this time",
   }),
 });
 export type ListInput = z.infer<typeof ListQuery>;

@@ -41,6 +41,7 @@ export function toMemory(r: MemoryRow): Memory {
     app: r.app,
     session_id: r.session_id,
     state: r.state,
+    occurred_at: new Date(r.occurred_at).toISOString(),
     created_at: new Date(r.created_at).toISOString(),
     updated_at: new Date(r.updated_at).toISOString(),
   };
@@ -59,6 +60,17 @@ function notFound(id: string): AppError {
 export function normaliseText(text: string): string {
   return text.trim().replace(/\s+/g, " ").toLowerCase();
 }
+
+/** normaliseText in SQL, over the memories row's text. */
+const NORMALISED_TEXT = "lower(regexp_replace(btrim(text), '\\s+', ' ', 'g'))";
+
+/**
+ * The user's active memories whose normalised text is one of `$2` (a text[]; `$1` is the user). The ids come from
+ * the text-key index through engram_active_with_keys (migrations/012): a plain condition would read every memory of
+ * the user, since row-level security keeps PostgreSQL from using that index directly. The full text is compared too.
+ */
+const SAME_TEXT = `id = ANY(ARRAY(SELECT engram_active_with_keys(ARRAY(SELECT engram_text_key(t) FROM unnest($2::text[]) AS t))))
+  AND user_id = $1 AND state = 'active' AND ${NORMALISED_TEXT} = ANY($2::text[])`;
 
 export interface MemoryServiceOptions {
   maxTextLength: number;
@@ -146,6 +158,7 @@ export class MemoryService {
       metadata: input.metadata,
       app: input.app,
       session_id: input.session_id,
+      occurred_at: input.occurred_at,
     });
     return { infer: false, memory, created };
   }
@@ -160,12 +173,10 @@ export class MemoryService {
     this.checkText(text);
     const app = appFor(actor, input.app);
     const findDuplicate = (q: Queryable) =>
-      q.query<MemoryRow>(
-        `SELECT ${MEMORY_COLUMNS} FROM memories
-         WHERE user_id = $1 AND state = 'active' AND lower(regexp_replace(btrim(text), '\\s+', ' ', 'g')) = $2
-         ORDER BY id LIMIT 1`,
-        [actor.userPk, normaliseText(text)],
-      );
+      q.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE ${SAME_TEXT} ORDER BY id LIMIT 1`, [
+        actor.userPk,
+        [normaliseText(text)],
+      ]);
     if (opts.dedupe !== false) {
       // Checked before embedding too, so a repeated add costs no model time.
       const existing = await this.db.withUser(actor.userPk, async (tx) => {
@@ -193,8 +204,9 @@ export class MemoryService {
       }
       await this.checkQuota(tx, actor);
       const rows = await tx.query<MemoryRow>(
-        `INSERT INTO memories (id, tenant_id, user_id, app, session_id, text, metadata, embedding, embedding_model, search_config)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::vector, $9, $10::regconfig) RETURNING ${MEMORY_COLUMNS}`,
+        `INSERT INTO memories (id, tenant_id, user_id, app, session_id, text, metadata, embedding, embedding_model, search_config, occurred_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::vector, $9, $10::regconfig, coalesce($11::timestamptz, now()))
+         RETURNING ${MEMORY_COLUMNS}`,
         [
           newId("mem"),
           actor.tenantId,
@@ -206,6 +218,7 @@ export class MemoryService {
           vectorLiteral(vector),
           this.embedder.model,
           this.opts.search.language,
+          input.occurred_at ?? null,
         ],
       );
       const row = rows[0] as MemoryRow;
@@ -259,9 +272,7 @@ export class MemoryService {
     };
     const findExisting = async (tx: Queryable) => {
       const rows = await tx.query<MemoryRow & { norm: string }>(
-        `SELECT ${MEMORY_COLUMNS}, lower(regexp_replace(btrim(text), '\\s+', ' ', 'g')) AS norm FROM memories
-         WHERE user_id = $1 AND state = 'active' AND lower(regexp_replace(btrim(text), '\\s+', ' ', 'g')) = ANY($2::text[])
-         ORDER BY id`,
+        `SELECT ${MEMORY_COLUMNS}, ${NORMALISED_TEXT} AS norm FROM memories WHERE ${SAME_TEXT} ORDER BY id`,
         [actor.userPk, pending.map((p) => p.norm)],
       );
       const byNorm = new Map<string, MemoryRow>();
@@ -325,10 +336,11 @@ export class MemoryService {
       });
       if (rows.length === 0) return;
       const inserted = await tx.query<MemoryRow>(
-        `INSERT INTO memories (id, tenant_id, user_id, app, session_id, text, metadata, embedding, embedding_model, search_config)
-         SELECT r.id, $1, $2, r.app, r.session_id, r.text, r.metadata::jsonb, r.embedding::vector, $3, $4::regconfig
-         FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-           AS r(id, app, session_id, text, metadata, embedding)
+        `INSERT INTO memories (id, tenant_id, user_id, app, session_id, text, metadata, embedding, embedding_model, search_config, occurred_at)
+         SELECT r.id, $1, $2, r.app, r.session_id, r.text, r.metadata::jsonb, r.embedding::vector, $3, $4::regconfig,
+           coalesce(r.occurred_at::timestamptz, now())
+         FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+           AS r(id, app, session_id, text, metadata, embedding, occurred_at)
          RETURNING ${MEMORY_COLUMNS}`,
         [
           actor.tenantId,
@@ -341,6 +353,7 @@ export class MemoryService {
           rows.map((r) => r.p.text),
           rows.map((r) => JSON.stringify(r.p.item.metadata ?? {})),
           rows.map((r) => vectorLiteral(r.vector)),
+          rows.map((r) => r.p.item.occurred_at ?? null),
         ],
       );
       this.db.noteWrites?.(inserted.length);
@@ -427,6 +440,8 @@ export class MemoryService {
       ...(input.state ? { state: input.state } : {}),
       ...(input.created_after ? { created_after: input.created_after } : {}),
       ...(input.created_before ? { created_before: input.created_before } : {}),
+      ...(input.occurred_after ? { occurred_after: input.occurred_after } : {}),
+      ...(input.occurred_before ? { occurred_before: input.occurred_before } : {}),
     };
     let where = `${filterClause(actor.userPk, filters, params)} AND ${NOT_IN_PAUSED_APP}`;
     if (input.cursor) {
@@ -469,7 +484,7 @@ export class MemoryService {
     });
   }
 
-  /** Changes text, metadata and/or state; each change is a history event. Setting state `deleted` deletes. */
+  /** Changes text, metadata, state and/or occurred_at; each change is a history event. Setting state `deleted` deletes. */
   async update(actor: Actor, id: string, patch: UpdateMemoryInput): Promise<Memory> {
     if (!MEMORY_ID.test(id)) throw notFound(id);
     if (patch.state === "deleted") {
@@ -496,6 +511,7 @@ export class MemoryService {
            state = coalesce($5, state),
            embedding = coalesce($6::vector, embedding),
            embedding_model = CASE WHEN $6::vector IS NULL THEN embedding_model ELSE $7 END,
+           occurred_at = coalesce($8::timestamptz, occurred_at),
            updated_at = now()
          WHERE id = $1 AND user_id = $2
          RETURNING ${MEMORY_COLUMNS}`,
@@ -507,10 +523,15 @@ export class MemoryService {
           patch.state ?? null,
           vector ? vectorLiteral(vector) : null,
           this.embedder.model,
+          patch.occurred_at ?? null,
         ],
       );
       const row = rows[0] as MemoryRow;
-      if ((text !== undefined && text !== old.text) || patch.metadata !== undefined) {
+      // A corrected event time is an update like a metadata edit: history keeps that something changed.
+      const movedInTime =
+        patch.occurred_at !== undefined &&
+        new Date(row.occurred_at).getTime() !== new Date(old.occurred_at).getTime();
+      if ((text !== undefined && text !== old.text) || patch.metadata !== undefined || movedInTime) {
         await recordEvent(tx, actor, { memoryId: id, event: "update", oldText: old.text, newText: row.text });
       }
       if (patch.state !== undefined && patch.state !== old.state) {

@@ -1,7 +1,8 @@
 /** The memories table's SQL. Every statement also filters by user in SQL; RLS (migrations/001) backs that up. */
 import type { MemoryFilters } from "./schemas.js";
 
-export const MEMORY_COLUMNS = "id, text, metadata, app, session_id, state, created_at, updated_at";
+export const MEMORY_COLUMNS =
+  "id, text, metadata, app, session_id, state, occurred_at, created_at, updated_at";
 
 export interface MemoryRow {
   id: string;
@@ -10,6 +11,7 @@ export interface MemoryRow {
   app: string;
   session_id: string | null;
   state: "active" | "paused" | "archived" | "deleted";
+  occurred_at: Date;
   created_at: Date;
   updated_at: Date;
 }
@@ -57,5 +59,8 @@ export function filterClause(userPk: string, filters: MemoryFilters | undefined,
   }
   if (filters?.created_after) where.push(`created_at > ${p(filters.created_after)}::timestamptz`);
   if (filters?.created_before) where.push(`created_at < ${p(filters.created_before)}::timestamptz`);
+  // memories_user_occurred_idx (migrations/011) serves these with the user_id above.
+  if (filters?.occurred_after) where.push(`occurred_at > ${p(filters.occurred_after)}::timestamptz`);
+  if (filters?.occurred_before) where.push(`occurred_at < ${p(filters.occurred_before)}::timestamptz`);
   return where.join(" AND ");
 }

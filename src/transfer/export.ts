@@ -197,7 +197,7 @@ async function* userLines(
     "",
     (tx, after) =>
       tx.query<Row>(
-        `SELECT id, text, metadata, app, session_id, state, ${ts("created_at")}, ${ts("updated_at")},
+        `SELECT id, text, metadata, app, session_id, state, ${ts("occurred_at")}, ${ts("created_at")}, ${ts("updated_at")},
            CASE WHEN embedding_model = $3 AND vector_dims(embedding) = $4 THEN embedding::text END AS embedding
          FROM memories WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $5`,
         [u.pk, after, src.embedder.model, dims, batch],
@@ -214,6 +214,7 @@ async function* userLines(
       app: str(r.app),
       session_id: strOrNull(r.session_id),
       state: r.state as MemoryRecord["state"],
+      occurred_at: str(r.occurred_at),
       created_at: str(r.created_at),
       updated_at: str(r.updated_at),
       // pgvector's text form is a JSON array.

@@ -1,7 +1,7 @@
 /** The export/import file format (NDJSON, version 1): one zod schema per record type, and the line reader. */
 import { z } from "zod";
 import { TenantIdSchema, UserIdSchema } from "../identity/schemas.js";
-import { IsoTimestampSchema, MetadataSchema } from "../validation.js";
+import { IsoTimestampSchema, MetadataSchema, StoredTimestampSchema } from "../validation.js";
 
 export const FORMAT_NAME = "engram-export";
 export const FORMAT_VERSION = 1;
@@ -81,6 +81,8 @@ export const MemoryRecord = z.object({
   app: z.string().min(1).max(100),
   session_id: z.string().max(128).nullable(),
   state: State,
+  /** Absent in files written before event times existed: the importer takes created_at. */
+  occurred_at: StoredTimestampSchema.optional(),
   created_at: Ts,
   updated_at: Ts,
   /** null: the importer embeds the text. */

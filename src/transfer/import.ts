@@ -359,6 +359,7 @@ async function writeBlock(
           "embedding",
           "embedding_model",
           "search_config",
+          "occurred_at",
           "created_at",
           "updated_at",
         ],
@@ -374,6 +375,7 @@ async function writeBlock(
           "regconfig",
           "timestamptz",
           "timestamptz",
+          "timestamptz",
         ],
         values: (m: MemoryRecord) => [
           m.id,
@@ -385,6 +387,8 @@ async function writeBlock(
           vectorLiteral(vectors.get(m.id) ?? (b.vectors.get(m.id) as Float32Array)),
           embedder.model,
           services.config.search.language,
+          // A file from before event times: the best known is when the memory was stored.
+          m.occurred_at ?? m.created_at,
           m.created_at,
           m.updated_at,
         ],
